@@ -1,0 +1,96 @@
+"""Integer time: epoch microseconds and period numbers (DESIGN.md, "Integer time").
+
+Stage-1 code works on Int64 numbers, not datetimes: it is the fast path in polars and
+ports unchanged to DuckDB and Spark.
+
+- day number   d = ts_us // 86_400_000_000            (days since 1970-01-01, UTC)
+- week number  w = (d + 3) // 7                       (weeks start on Monday)
+- month number m = year * 12 + month - 1
+"""
+
+from typing import Final
+
+import polars as pl
+
+from nsm_core._types import IntoExpr, Period, col
+
+US_PER_DAY: Final = 86_400_000_000
+# Rolling ("user"-anchored) period lengths, as Amplitude and Mixpanel count them.
+ROLLING_US: Final[dict[Period, int]] = {
+    "day": US_PER_DAY,
+    "week": 7 * US_PER_DAY,
+    "month": 30 * US_PER_DAY,
+}
+PERIOD_LABEL: Final[dict[Period, str]] = {"day": "day", "week": "week", "month": "month"}
+
+
+def epoch_us(ts: IntoExpr = "ts") -> pl.Expr:
+    """Return microseconds since 1970-01-01 UTC as Int64.
+
+    Example:
+        >>> from datetime import datetime
+        >>> pl.select(epoch_us(pl.lit(datetime(1970, 1, 2)))).item()
+        86400000000
+    """
+    return col(ts).dt.epoch("us")
+
+
+def day_number(ts: IntoExpr = "ts") -> pl.Expr:
+    """Return whole days since 1970-01-01 (UTC) of a datetime column.
+
+    d = floor(ts_us / 86_400_000_000)
+
+    Example:
+        >>> from datetime import datetime
+        >>> pl.select(day_number(pl.lit(datetime(1970, 1, 3, 23)))).item()
+        2
+    """
+    return epoch_us(ts).floordiv(US_PER_DAY)
+
+
+def period_number(ts: IntoExpr, period: Period) -> pl.Expr:
+    """Return the calendar period number of a datetime column (Int64).
+
+    day: d; week: (d + 3) // 7 (Monday weeks, as 1970-01-01 was a Thursday);
+    month: year * 12 + month - 1.
+
+    Example:
+        >>> from datetime import datetime
+        >>> df = pl.DataFrame({"ts": [datetime(2024, 1, 7), datetime(2024, 1, 8)]})
+        >>> df.select(period_number("ts", "week")).to_series().diff().to_list()
+        [None, 1]
+    """
+    if period == "month":
+        ts_expr = col(ts)
+        return ts_expr.dt.year().cast(pl.Int64) * 12 + ts_expr.dt.month().cast(pl.Int64) - 1
+    day = day_number(ts)
+    return day if period == "day" else (day + 3).floordiv(7)
+
+
+def period_start(number: IntoExpr, period: Period) -> pl.Expr:
+    """Return the first date (pl.Date) of a calendar period number.
+
+    Inverse of `period_number`: day d -> date(d); week w -> date(7w - 3) (a Monday);
+    month m -> date(m // 12, m % 12 + 1, 1).
+
+    Example:
+        >>> pl.select(period_start(pl.lit(2024 * 12 + 1), "month")).item()
+        datetime.date(2024, 2, 1)
+    """
+    n = col(number).cast(pl.Int64)
+    if period == "month":
+        return pl.date(n.floordiv(12), n.mod(12) + 1, 1)
+    days = n if period == "day" else n * 7 - 3
+    return days.cast(pl.Int32).cast(pl.Date)
+
+
+def rolling_index(ts_us: IntoExpr, start_us: IntoExpr, period: Period) -> pl.Expr:
+    """Return whole rolling periods (24 h, 7 d, 30 d) from `start_us` to `ts_us`.
+
+    k = floor((t - t0) / Δ), both in epoch microseconds.
+
+    Example:
+        >>> pl.select(rolling_index(pl.lit(8 * US_PER_DAY), pl.lit(US_PER_DAY), "week")).item()
+        1
+    """
+    return (col(ts_us) - col(start_us)).floordiv(ROLLING_US[period])
