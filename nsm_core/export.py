@@ -38,12 +38,12 @@ def _as_text(name: str, dtype: pl.DataType) -> pl.Expr:
 
 
 def to_csv_bytes(df: pl.DataFrame) -> bytes:
-    """Return `df` as UTF-8 CSV bytes, formula-injection safe, nested cells as text.
+    r"""Return `df` as UTF-8 CSV bytes, formula-injection safe, nested cells as text.
 
     Example:
         >>> df = pl.DataFrame({"a": ["@SUM(A1)"], "b": [[1, 2]]})
         >>> to_csv_bytes(df).decode().splitlines()
-        ['a,b', '\\'@SUM(A1),"1, 2"']
+        ['a,b', '\'@SUM(A1),"1, 2"']
     """
     flat = df.with_columns(
         _as_text(name, dtype) for name, dtype in df.schema.items() if dtype.is_nested()

@@ -1,0 +1,143 @@
+"""The only module with Streamlit caching: thin bridges from a DataSource to nsm_core.
+
+Keys are small and frozen (the DataSource, whose key is the content hash, plus a Spec or
+plain values); uploaded bytes are passed as underscore arguments so they are never hashed
+again on a rerun. Each bridge collects at the edge and returns a DataFrame or a frozen result.
+"""
+
+from dataclasses import dataclass
+
+import polars as pl
+import streamlit as st
+
+from components import state
+from components.state import DataSource
+from nsm_core import catalog, io, overview
+from nsm_core._types import Period
+from nsm_core.samples import SAMPLES
+from nsm_core.schema import DataError, QualityReport
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """A loaded dataset: clean canonical events, what cleaning did, and the spend table."""
+
+    events: pl.DataFrame
+    report: QualityReport
+    columns: tuple[tuple[str, str], ...]
+    spend: pl.DataFrame | None = None
+    spend_error: str | None = None
+
+
+def _read_spend(
+    source: DataSource, payload: bytes | None
+) -> tuple[pl.DataFrame | None, str | None]:
+    path = SAMPLES[source.key].spend_path if source.kind == "sample" else None
+    raw = path if path is not None else payload
+    if raw is None:
+        return None, None
+    try:
+        return io.load_spend(raw), None
+    except DataError as err:
+        return None, f"Spend table {source.spend_name or ''}: {err}"
+
+
+# The events frame is shared, not copied: cache_resource hands every rerun the same
+# immutable polars frame instead of unpickling millions of rows, and the key is the
+# content hash, so a session only ever gets data whose bytes it supplied itself.
+@st.cache_resource(max_entries=6, show_spinner="Reading events…")
+def _dataset(source: DataSource, _payload: bytes | None, _spend: bytes | None) -> Dataset | str:
+    if source.kind == "sample":
+        raw, name = SAMPLES[source.key].events_path, SAMPLES[source.key].events_file
+    else:
+        raw, name = _payload, source.name
+    opts = source.options
+    try:
+        loaded = io.load(
+            raw,
+            format=opts.format,
+            preset=opts.preset,
+            mapping=dict(opts.mapping) or None,
+            event_name=opts.event_name,
+            name=name,
+        )
+    except DataError as err:
+        return str(err)
+    spend, spend_error = _read_spend(source, _spend)
+    return Dataset(loaded.events, loaded.report, loaded.columns, spend, spend_error)
+
+
+def dataset(source: DataSource) -> Dataset | str:
+    """Return the loaded dataset, or the message saying why it could not be read."""
+    return _dataset(source, state.payload(source), state.spend_payload(source))
+
+
+def load_error(source: DataSource) -> str | None:
+    """Return why the dataset cannot be used, or None when it loaded."""
+    result = dataset(source)
+    return result if isinstance(result, str) else None
+
+
+def _loaded(source: DataSource) -> Dataset:
+    result = dataset(source)
+    if isinstance(result, str):
+        raise DataError(result)
+    return result
+
+
+def events(source: DataSource) -> pl.DataFrame:
+    """Return the clean canonical events of `source` (shared, never mutate)."""
+    return _loaded(source).events
+
+
+def spend(source: DataSource) -> pl.DataFrame | None:
+    """Return the monthly marketing spend table of `source`, when it has one."""
+    return _loaded(source).spend
+
+
+@st.cache_data(max_entries=8)
+def upload_columns(source: DataSource, format: str | None) -> list[str] | str:  # noqa: A002
+    """Return the column names of the uploaded file, or why they cannot be read."""
+    raw = state.payload(source)
+    if raw is None:
+        return []
+    try:
+        return io.read_columns(raw, format=format or io.infer_format(source.name))
+    except DataError as err:
+        return str(err)
+
+
+@st.cache_data(max_entries=16)
+def summary(source: DataSource) -> overview.DatasetSummary:
+    """Return the dataset's totals (users, events, revenue, date range)."""
+    return overview.summary(events(source))
+
+
+@st.cache_data(max_entries=16)
+def active_users(source: DataSource, period: Period) -> pl.DataFrame:
+    """Return distinct active users per calendar period."""
+    return overview.active_users(events(source), period)
+
+
+@st.cache_data(max_entries=16)
+def new_users(source: DataSource, period: Period, segment: str | None) -> pl.DataFrame:
+    """Return new users per period by first-touch segment."""
+    return overview.new_users(events(source), period, segment)
+
+
+@st.cache_data(max_entries=16)
+def event_catalog(source: DataSource) -> pl.DataFrame:
+    """Return the event catalog (counts, users, first and last seen per event)."""
+    return catalog.event_catalog(events(source))
+
+
+@st.cache_data(max_entries=16)
+def property_catalog(source: DataSource) -> pl.DataFrame:
+    """Return the property columns with their distinct and top values."""
+    return catalog.property_catalog(events(source))
+
+
+@st.cache_data(max_entries=16)
+def segments(source: DataSource) -> list[str]:
+    """Return the properties usable as segments (2 to 30 distinct values)."""
+    return catalog.segment_columns(events(source))

@@ -1,0 +1,62 @@
+"""How results reach the screen: every chart and table with a caption and a CSV download."""
+
+import re
+
+import altair as alt
+import polars as pl
+import streamlit as st
+
+from nsm_core.export import to_csv_bytes
+
+
+def _file_name(name: str) -> str:
+    """Return a safe, lower-case CSV file name for a download titled `name`."""
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") + ".csv"
+
+
+def download(data: pl.DataFrame, *, name: str, label: str = "Download CSV") -> None:
+    """Offer `data` as a formula-injection-safe CSV named after `name`."""
+    st.download_button(
+        label,
+        data=to_csv_bytes(data),
+        file_name=_file_name(name),
+        mime="text/csv",
+        icon=":material/download:",
+        key=f"download_{_file_name(name)}",
+        on_click="ignore",
+    )
+
+
+def chart(
+    figure: alt.Chart | alt.LayerChart, data: pl.DataFrame, *, name: str, caption: str = ""
+) -> None:
+    """Draw an altair chart, its caption in words, and a download of the data behind it."""
+    st.altair_chart(figure, width="stretch")
+    if caption:
+        st.caption(caption)
+    download(data, name=name, label="Download chart data (CSV)")
+
+
+def table(data: pl.DataFrame, *, name: str, caption: str = "", height: int | str = "auto") -> None:
+    """Show a table with its caption and a CSV download."""
+    st.dataframe(data, hide_index=True, width="stretch", height=height)
+    if caption:
+        st.caption(caption)
+    download(data, name=name)
+
+
+def warnings(messages: tuple[str, ...] | list[str]) -> None:
+    """Show the warnings a result carries (small cohorts, missing columns, ...)."""
+    for message in messages:
+        st.warning(message, icon=":material/warning:")
+
+
+def definitions(markdown: str, title: str = "How these numbers are defined") -> None:
+    """Show the definitions behind a view in an expander next to it."""
+    with st.expander(title, icon=":material/menu_book:"):
+        st.markdown(markdown)
+
+
+def empty(message: str) -> None:
+    """Say what is missing and what would enable the view (instead of an empty chart)."""
+    st.info(message, icon=":material/info:")

@@ -1,0 +1,120 @@
+"""The only module that touches st.session_state: the user's choices, never derived data.
+
+What a session has chosen (sample or upload, load options) lives here, per browser
+session; the data derived from it lives in the cache (components/cached.py), keyed by the
+content hash of what was chosen, so sessions never see each other's uploads.
+"""
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+import streamlit as st
+
+from nsm_core.samples import DEFAULT_SAMPLE, SAMPLES
+
+# Widget keys (the sidebar's widgets write these; everything else reads them through here).
+KIND: Final = "source_kind"
+SAMPLE: Final = "sample_key"
+UPLOAD: Final = "events_upload"
+SPEND_UPLOAD: Final = "spend_upload"
+# Plain state keys.
+OPTIONS: Final = "load_options"
+DIGESTS: Final = "upload_digests"
+
+KIND_SAMPLE: Final = "Sample product"
+KIND_UPLOAD: Final = "Your own file"
+
+
+@dataclass(frozen=True, slots=True)
+class LoadOptions:
+    """How to read an uploaded file: format, preset, column mapping, default event name."""
+
+    format: str | None = None
+    preset: str | None = None
+    mapping: tuple[tuple[str, str], ...] = ()
+    event_name: str = "purchase"
+
+
+@dataclass(frozen=True, slots=True)
+class DataSource:
+    """The dataset a session analyses. Hashable: it is the cache key of every computation.
+
+    `key` is the sample's key, or the SHA-256 of an upload's bytes (its content hash).
+    """
+
+    kind: Literal["sample", "upload"]
+    key: str
+    name: str
+    options: LoadOptions = field(default_factory=LoadOptions)
+    spend_key: str | None = None
+    spend_name: str | None = None
+
+
+def _digest(upload: object) -> str:
+    """Return the content hash of an UploadedFile, computed once per upload."""
+    digests: dict[str, str] = st.session_state.setdefault(DIGESTS, {})
+    file_id = upload.file_id
+    if file_id not in digests:
+        digests[file_id] = hashlib.sha256(upload.getvalue()).hexdigest()
+    return digests[file_id]
+
+
+def wants_upload() -> bool:
+    """Return True when the user chose to analyse their own file rather than a sample."""
+    return st.session_state.get(KIND, KIND_SAMPLE) == KIND_UPLOAD
+
+
+def uploaded_events() -> object | None:
+    """Return the uploaded events file, when the user chose to analyse their own file."""
+    return st.session_state.get(UPLOAD) if wants_upload() else None
+
+
+def uploaded_spend() -> object | None:
+    """Return the uploaded spend table, if any (only with an uploaded events file)."""
+    return st.session_state.get(SPEND_UPLOAD) if uploaded_events() is not None else None
+
+
+def options() -> LoadOptions:
+    """Return the load options the user set on the Data page (defaults until then)."""
+    return st.session_state.get(OPTIONS, LoadOptions())
+
+
+def set_options(new: LoadOptions) -> None:
+    """Remember how to read the uploaded file."""
+    st.session_state[OPTIONS] = new
+
+
+def sample_key() -> str:
+    """Return the key of the chosen bundled sample."""
+    key = st.session_state.get(SAMPLE, DEFAULT_SAMPLE)
+    return key if key in SAMPLES else DEFAULT_SAMPLE
+
+
+def source() -> DataSource:
+    """Return the dataset this session is looking at: an upload if there is one, else a sample."""
+    upload = uploaded_events()
+    if upload is None:
+        sample = SAMPLES[sample_key()]
+        return DataSource(kind="sample", key=sample.key, name=sample.title)
+    spend = uploaded_spend()
+    return DataSource(
+        kind="upload",
+        key=_digest(upload),
+        name=upload.name,
+        options=options(),
+        spend_key=_digest(spend) if spend is not None else None,
+        spend_name=spend.name if spend is not None else None,
+    )
+
+
+def payload(source: DataSource) -> bytes | None:
+    """Return the uploaded bytes behind `source` (None for a bundled sample)."""
+    upload = uploaded_events()
+    return upload.getvalue() if source.kind == "upload" and upload is not None else None
+
+
+def spend_payload(source: DataSource) -> bytes | None:
+    """Return the uploaded spend table's bytes behind `source`, if any."""
+    spend = uploaded_spend()
+    return spend.getvalue() if source.spend_key and spend is not None else None

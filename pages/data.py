@@ -1,0 +1,53 @@
+import streamlit as st
+
+from components import cached, render, state
+from components.inputs_data import load_options_form, quality_report
+from nsm_core import fmt
+
+st.title("Data")
+st.caption("What was loaded, what cleaning did, and which events and properties you have.")
+
+source = state.source()
+if source.kind == "upload":
+    load_options_form(source)
+else:
+    st.info(
+        f"You are looking at the bundled sample **{source.name}**. Choose **Your own file** in "
+        "the sidebar to upload an export (CSV, TSV, parquet or JSON Lines, also gzipped).",
+        icon=":material/dataset:",
+    )
+
+problem = cached.load_error(source)
+if problem:
+    st.stop()
+
+data = cached.dataset(source)
+quality_report(data.report, data.columns)
+if data.spend_error:
+    st.error(data.spend_error, icon=":material/error:")
+
+st.subheader("Preview")
+render.table(data.events.head(200), name="events preview", caption="The first 200 clean events.")
+
+st.subheader("Event catalog")
+render.table(
+    cached.event_catalog(source),
+    name="event catalog",
+    caption="Every event type: how often, by how many users (and their share of all users), "
+    "first and last seen.",
+)
+
+st.subheader("Properties")
+properties = cached.property_catalog(source)
+if properties.is_empty():
+    render.empty("No property columns: only user, event, time and revenue were found.")
+else:
+    render.table(
+        properties,
+        name="properties",
+        caption=f"{fmt.count(properties.height)} property columns, usable as segments and filters.",
+    )
+
+if data.spend is not None:
+    st.subheader("Marketing spend")
+    render.table(data.spend, name="marketing spend", caption="Monthly spend per channel.")
