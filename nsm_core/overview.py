@@ -147,7 +147,7 @@ def active_users_caption(data: pl.DataFrame, period: Period) -> str:
         ...         "complete": [True, True, False],
         ...     }
         ... )
-        >>> print(active_users_caption(df, "week").replace(": ", ":\\n"))
+        >>> print(active_users_caption(df, "week").replace(": ", ":\n"))
         In the week of 10 Mar 2025 (the last complete week), 1,100 users were active:
         +10% on the week before.
     """
