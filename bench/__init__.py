@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench` times every core computation beside a DuckDB reference."""
