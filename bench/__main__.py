@@ -1,8 +1,8 @@
 """Run every benchmark module in bench/ and print one markdown table.
 
-    python -m bench                      # 1M and 10M events, all modules
-    python -m bench --sizes 1000000      # one size
-    python -m bench --only load,retention
+python -m bench                      # 1M and 10M events, all modules
+python -m bench --sizes 1000000      # one size
+python -m bench --only load,retention
 """
 
 import argparse
@@ -23,7 +23,7 @@ DEFAULT_SIZES = (1_000_000, 10_000_000)
 def _modules(only: set[str] | None) -> list[str]:
     names = [
         m.name
-        for m in pkgutil.iter_modules([str(Path(__file__).parent))])
+        for m in pkgutil.iter_modules([str(Path(__file__).parent)])
         if not m.name.startswith("_")
     ]
     return [n for n in sorted(names) if only is None or n in only]

@@ -18,7 +18,7 @@ import numpy as np
 import polars as pl
 
 CACHE = Path(__file__).resolve().parent / ".cache"
-EVENT_TYPES = tuple(f"event_{i:02d}" for i in range(28)) + ("signup", "purchase")
+EVENT_TYPES = (*(f"event_{i:02d}" for i in range(28)), "signup", "purchase")
 CHANNELS = ("organic", "paid_search", "paid_social", "referral")
 START = np.datetime64("2025-01-01T00:00:00", "us")
 
