@@ -1,0 +1,9 @@
+"""Retention: cohort retention, lifecycle (growth accounting), stickiness, penny gap.
+
+Definitions follow SEMANTICS.md §1–5; each module's docstring states its formulas.
+"""
+
+from nsm_core.retention._units import Unit, as_unit
+from nsm_core.retention.lifecycle import LIFECYCLE_COLUMNS, lifecycle
+
+__all__ = ["LIFECYCLE_COLUMNS", "Unit", "as_unit", "lifecycle"]
