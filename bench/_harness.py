@@ -106,8 +106,13 @@ def isolated(fn: Callable[..., Any], *args: Any, repeat: int = 3) -> tuple[float
     A fresh process per measurement keeps one task's memory from counting against the next.
     `fn` must be a module-level function (it is pickled).
     """
+    return in_fresh_process(_timed_child, fn, args, repeat)
+
+
+def in_fresh_process(fn: Callable[..., Any], *args: Any) -> Any:
+    """Return `fn(*args)` computed in a freshly spawned Python process."""
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
-        return pool.submit(_timed_child, fn, args, repeat).result()
+        return pool.submit(fn, *args).result()
 
 
 def duckdb_connection() -> Any:
