@@ -1,0 +1,54 @@
+"""Revenue scenarios: compare plans with and without high-value moments, and how sure we are.
+
+`compare(scenarios, months)` is the DESIGN.md entry point; `monthly` gives the series,
+`band`, `simulate` and `sensitivity` the uncertainty, `to_json`/`to_token` the sharing.
+"""
+
+from nsm_core.scenarios.model import (
+    MAX_MONTHS,
+    MAX_SCENARIOS,
+    PRESETS,
+    Plan,
+    Preset,
+    Scenario,
+    check,
+    compare,
+    monthly,
+    with_value,
+)
+from nsm_core.scenarios.share import from_json, from_token, to_json, to_token
+from nsm_core.scenarios.uncertainty import (
+    INPUT_LABELS,
+    SensitivitySpec,
+    SimulationResult,
+    SimulationSpec,
+    band,
+    sensitivity,
+    simulate,
+    typed_value,
+)
+
+__all__ = [
+    "INPUT_LABELS",
+    "MAX_MONTHS",
+    "MAX_SCENARIOS",
+    "PRESETS",
+    "Plan",
+    "Preset",
+    "Scenario",
+    "SensitivitySpec",
+    "SimulationResult",
+    "SimulationSpec",
+    "band",
+    "check",
+    "compare",
+    "from_json",
+    "from_token",
+    "monthly",
+    "sensitivity",
+    "simulate",
+    "to_json",
+    "to_token",
+    "typed_value",
+    "with_value",
+]

@@ -1,0 +1,141 @@
+"""Scenarios as files and links: JSON to save and load, a compact token for the URL.
+
+Both decoders treat their input as untrusted: size limits before parsing, a bounded
+decompression, and every field checked, each problem raised as a DataError that says what
+was wrong and how to fix it.
+"""
+
+import base64
+import binascii
+import json
+import math
+import zlib
+from typing import Any, Final
+
+from nsm_core.scenarios.model import MAX_SCENARIOS, Plan, Scenario
+from nsm_core.schema import DataError
+
+VERSION: Final = 1
+MAX_JSON_BYTES: Final = 200_000
+MAX_TOKEN_CHARS: Final = 4_000
+_MAX_INFLATED: Final = 64_000
+_FIELDS: Final = (
+    "name",
+    "base_revenue_per_month",
+    "moments_per_month",
+    "value_per_moment",
+    "costs",
+)
+_FIX: Final = "Save scenarios from this page and load that file, or fix the field named here."
+
+
+def _rows(plan: Plan) -> list[list[Any]]:
+    return [[getattr(s, f) for f in _FIELDS] for s in plan.scenarios]
+
+
+def to_json(plan: Plan) -> str:
+    """Return the plan as readable JSON (version, months, one object per scenario).
+
+    Example:
+        >>> print(to_json(Plan((Scenario("A", 10.0),), 3)).splitlines()[1])
+          "version": 1,
+    """
+    payload = {
+        "version": VERSION,
+        "months": plan.months,
+        "scenarios": [dict(zip(_FIELDS, row, strict=True)) for row in _rows(plan)],
+    }
+    return json.dumps(payload, indent=2)
+
+
+def _number(value: object, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise DataError(f"{where} must be a number, not {json.dumps(value)[:40]}.", fix=_FIX)
+    return float(value)
+
+
+def _scenario(item: object, index: int) -> Scenario:
+    where = f"Scenario {index + 1}"
+    if isinstance(item, dict):
+        unknown = set(item) - set(_FIELDS)
+        if unknown:
+            raise DataError(f"{where} has unknown fields: {', '.join(sorted(unknown))}.", fix=_FIX)
+        item = [item.get("name"), *(item.get(f, 0) for f in _FIELDS[1:])]
+    if not isinstance(item, list) or len(item) != len(_FIELDS):
+        raise DataError(f"{where} must list {', '.join(_FIELDS)}.", fix=_FIX)
+    name = item[0]
+    if not isinstance(name, str):
+        raise DataError(f"{where}: the name must be text.", fix=_FIX)
+    amounts = [_number(v, f"{where} {f}") for v, f in zip(item[1:], _FIELDS[1:], strict=True)]
+    return Scenario(name, *amounts)
+
+
+def _plan(months: object, items: object) -> Plan:
+    if isinstance(months, bool) or not isinstance(months, int):
+        raise DataError("months must be a whole number.", fix=_FIX)
+    if not isinstance(items, list) or not items:
+        raise DataError("The file lists no scenarios.", fix=_FIX)
+    if len(items) > MAX_SCENARIOS:
+        raise DataError(f"At most {MAX_SCENARIOS} scenarios; the file has {len(items)}.")
+    return Plan(tuple(_scenario(item, i) for i, item in enumerate(items)), months)
+
+
+def from_json(text: str | bytes) -> Plan:
+    """Return the plan saved by `to_json`; raise DataError saying what is wrong otherwise.
+
+    Example:
+        >>> from_json('{"months": 2, "scenarios": [{"name": "A", "base_revenue_per_month": 5}]}')
+        Plan(scenarios=(Scenario(name='A', base_revenue_per_month=5.0, moments_per_month=0.0, value_per_moment=0.0, costs=0.0),), months=2)
+    """  # noqa: E501 - a doctest's expected output is one line
+    if len(text) > MAX_JSON_BYTES:
+        raise DataError(f"The scenario file is larger than {MAX_JSON_BYTES:,} bytes.", fix=_FIX)
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as err:
+        raise DataError(f"The scenario file is not valid JSON ({err}).", fix=_FIX) from None
+    if not isinstance(data, dict) or "scenarios" not in data or "months" not in data:
+        raise DataError('The scenario file needs "months" and "scenarios" at the top.', fix=_FIX)
+    if data.get("version", VERSION) != VERSION:
+        raise DataError(f"Unknown scenario file version {data['version']!r}.", fix=_FIX)
+    return _plan(data["months"], data["scenarios"])
+
+
+def to_token(plan: Plan) -> str:
+    """Return the plan as a short URL-safe token (compact JSON, deflated, base64url).
+
+    Example:
+        >>> plan = Plan((Scenario("A", 10.0),), 3)
+        >>> from_token(to_token(plan)) == plan
+        True
+    """
+    raw = json.dumps([plan.months, *_rows(plan)], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode().rstrip("=")
+
+
+def from_token(token: str) -> Plan:
+    """Return the plan in a URL token; raise DataError when the link is damaged.
+
+    Example:
+        >>> from_token("not a token")
+        Traceback (most recent call last):
+        ...
+        nsm_core.schema.DataError: The scenarios in this link are damaged. Choose a preset or load a saved file instead.
+    """  # noqa: E501 - a doctest's expected output is one line
+    damaged = DataError(
+        "The scenarios in this link are damaged.",
+        fix="Choose a preset or load a saved file instead.",
+    )
+    if not token or len(token) > MAX_TOKEN_CHARS:
+        raise damaged
+    try:
+        packed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        inflater = zlib.decompressobj()
+        raw = inflater.decompress(packed, _MAX_INFLATED)
+        if inflater.unconsumed_tail or not inflater.eof:
+            raise damaged
+        data = json.loads(raw)
+    except (binascii.Error, ValueError, RecursionError, zlib.error):
+        raise damaged from None
+    if not isinstance(data, list) or len(data) < 2:
+        raise damaged
+    return _plan(data[0], data[1:])

@@ -1,0 +1,280 @@
+"""Scenario comparison: hand-computed totals, properties, uncertainty, JSON and URL tokens."""
+
+import json
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats as sps
+
+from nsm_core import scenarios
+from nsm_core.scenarios import (
+    PRESETS,
+    Plan,
+    Scenario,
+    SensitivitySpec,
+    SimulationSpec,
+    band,
+    compare,
+    from_json,
+    from_token,
+    monthly,
+    sensitivity,
+    simulate,
+    to_json,
+    to_token,
+    typed_value,
+)
+from nsm_core.schema import DataError
+from nsm_core.stats import Estimate
+
+MONEY = st.floats(0, 1e7, allow_nan=False, allow_infinity=False)
+
+
+def test_preset_a_vs_b_totals_are_exact():
+    # hand-computed: A = 3 × $30,000; B = $80,000 + 2,000 × $20 = $120,000
+    plan = PRESETS["a_vs_b"].plan
+    table = compare(list(plan.scenarios), plan.months)
+    rows = {r["scenario"]: r for r in table.iter_rows(named=True)}
+    assert plan.months == 3
+    assert rows["A"]["revenue"] == 90_000.0
+    assert rows["A"]["moments"] == 0.0
+    assert rows["B"]["base_revenue"] == 80_000.0
+    assert rows["B"]["moments"] == 2_000.0
+    assert rows["B"]["moment_revenue"] == 40_000.0
+    assert rows["B"]["revenue"] == 120_000.0
+    assert rows["B"]["revenue_diff"] == 30_000.0
+    # B matches A when each moment is worth (90,000 − 80,000) / 2,000 = $5
+    assert rows["B"]["break_even_value"] == pytest.approx(5.0)
+    assert rows["A"]["break_even_value"] is None
+    assert rows["B"]["roi"] is None  # no campaign cost, so no return on it
+
+
+def test_paid_campaign_break_even_and_roi():
+    # A: 6 × 30,000 = 180,000. B: 180,000 + 6 × 500 × 15 = 225,000, minus 25,000 cost.
+    plan = PRESETS["paid_campaign"].plan
+    b = compare(list(plan.scenarios), plan.months).row(1, named=True)
+    assert b["revenue"] == 225_000.0
+    assert b["net"] == 200_000.0
+    assert b["net_diff"] == 20_000.0
+    assert b["roi"] == pytest.approx(20_000 / 25_000)
+    assert b["break_even_value"] == pytest.approx(25_000 / 3_000)
+
+
+def test_compare_matches_plain_python():
+    plan = [
+        Scenario("base", 1_000.0, costs=50.0),
+        Scenario("x", 900.0, 30, 4.5, costs=200.0),
+        Scenario("y", 800.0, 0, 9.0),
+    ]
+    months = 4
+    got = compare(plan, months)
+    net0 = 1_000 * 4 - 50
+    for s, row in zip(plan, got.iter_rows(named=True), strict=True):
+        revenue = s.base_revenue_per_month * months + s.moments_per_month * months * (
+            s.value_per_moment
+        )
+        assert row["revenue"] == pytest.approx(revenue)
+        assert row["net"] == pytest.approx(revenue - s.costs)
+        assert row["net_diff"] == pytest.approx(revenue - s.costs - net0)
+    x = got.row(1, named=True)
+    assert x["break_even_value"] == pytest.approx((net0 - 3_600 + 200) / 120)
+    assert x["roi"] == pytest.approx(x["net_diff"] / 150)
+    assert got.row(2, named=True)["break_even_value"] is None
+
+
+def test_monthly_series_adds_up_to_totals():
+    plan = PRESETS["paid_campaign"].plan
+    series = monthly(list(plan.scenarios), plan.months)
+    assert series.height == 12
+    b = series.filter(series["scenario"] == "B")
+    assert b["month"].to_list() == [1, 2, 3, 4, 5, 6]
+    assert b["moment_revenue"].to_list() == [7_500.0] * 6
+    assert b["cumulative_net"][-1] == pytest.approx(200_000.0)
+
+
+@given(base=MONEY, value=MONEY, costs=MONEY, months=st.integers(1, 120))
+@settings(max_examples=40, deadline=None)
+def test_zero_moments_is_base_exactly(base, value, costs, months):
+    row = compare([Scenario("A", base, 0, value, costs)], months).row(0, named=True)
+    assert row["revenue"] == base * months
+    assert row["net"] == base * months - costs
+
+
+@given(
+    base=MONEY,
+    moments=st.floats(0, 1e5),
+    v1=st.floats(-1e4, 1e4),
+    v2=st.floats(-1e4, 1e4),
+    months=st.integers(1, 60),
+)
+@settings(max_examples=40, deadline=None)
+def test_revenue_monotone_in_value_per_moment(base, moments, v1, v2, months):
+    low, high = sorted((v1, v2))
+    r_low = compare([Scenario("A", base, moments, low)], months)["revenue"][0]
+    r_high = compare([Scenario("A", base, moments, high)], months)["revenue"][0]
+    assert r_low <= r_high
+
+
+@pytest.mark.parametrize(
+    ("plan", "months", "message"),
+    [
+        ([], 3, "1 to 20 scenarios"),
+        ([Scenario("A", 1.0)], 0, "horizon"),
+        ([Scenario("A", 1.0), Scenario("A", 2.0)], 3, "same name"),
+    ],
+)
+def test_compare_rejects_bad_plans(plan, months, message):
+    with pytest.raises(DataError, match=message):
+        compare(plan, months)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"name": " ", "base_revenue_per_month": 1.0},
+        {"name": "A", "base_revenue_per_month": math.nan},
+        {"name": "A", "base_revenue_per_month": 1.0, "moments_per_month": -1},
+        {"name": "A", "base_revenue_per_month": 1.0, "costs": -5.0},
+    ],
+)
+def test_scenario_rejects_impossible_values(kwargs):
+    with pytest.raises(DataError):
+        Scenario(**kwargs)
+
+
+def test_band_uses_the_ci_ends():
+    # B: 3 months × 100 moments × value in [12, 30] (point 20), base 1,000 a month.
+    plan = [Scenario("A", 5_000.0), Scenario("B", 1_000.0, 100, 20.0)]
+    value = Estimate(20.0, 12.0, 30.0, 400, "adjusted revenue lift")
+    out = band(plan, 3, value).filter(band(plan, 3, value)["scenario"] == "B")
+    assert out["case"].to_list() == ["low", "expected", "high"]
+    assert out["revenue"].to_list() == [3_000 + 300 * 12, 3_000 + 300 * 20, 3_000 + 300 * 30]
+    assert out["net_diff"].to_list() == [6_600 - 15_000, 9_000 - 15_000, 12_000 - 15_000]
+
+
+def test_simulation_matches_normal_theory_and_is_seeded():
+    # symmetric CI ±9.8 at 95% -> sd 5; B's monthly net = 100 × v, v ~ N(20, 5)
+    plan = [Scenario("A", 1_900.0), Scenario("B", 0.0, 100, 20.0)]
+    value = Estimate(20.0, 20 - 1.959964 * 5, 20 + 1.959964 * 5, 500, "test")
+    spec = SimulationSpec(draws=20_000, seed=7, band=0.9)
+    result = simulate(plan, 2, value, spec)
+    b = result.summary.row(1, named=True)
+    z = sps.norm.ppf(0.95)
+    assert b["net_median"] == pytest.approx(4_000, rel=0.01)
+    assert b["net_high"] == pytest.approx(2 * 100 * (20 + z * 5), rel=0.01)
+    # P(200 v > 3,800 · ...) = P(v > 19) per month -> P(Z > -0.2)
+    assert b["prob_better"] == pytest.approx(1 - sps.norm.cdf(-0.2), abs=0.01)
+    assert result.summary.row(0, named=True)["net_low"] == pytest.approx(3_800)
+    again = simulate(plan, 2, value, spec)
+    assert again.summary.equals(result.summary)
+    last = result.monthly.filter(result.monthly["scenario"] == "B").row(-1, named=True)
+    assert last["month"] == 2
+    assert last["high"] == pytest.approx(b["net_high"])
+
+
+def test_simulation_moments_noise_widens_the_band():
+    plan = [Scenario("A", 0.0), Scenario("B", 0.0, 100, 20.0)]
+    fixed = typed_value(20.0, 0.0)
+    calm = simulate(plan, 1, fixed, SimulationSpec(draws=2_000))
+    noisy = simulate(plan, 1, fixed, SimulationSpec(draws=2_000, moments_cv=0.2))
+    assert calm.summary["net_low"][1] == calm.summary["net_high"][1] == 2_000.0
+    assert calm.warnings
+    assert noisy.summary["net_low"][1] < 2_000.0 < noisy.summary["net_high"][1]
+
+
+def test_sensitivity_hand_worked():
+    # target B vs A over 2 months; outcome = net_B − net_A = 2(500 + 10 v) − c − 2·1,000
+    plan = [Scenario("A", 1_000.0), Scenario("B", 500.0, 10, 60.0, costs=100.0)]
+    table = sensitivity(plan, 2, None, SensitivitySpec(swing=0.5))
+    rows = {r["input"]: r for r in table.iter_rows(named=True)}
+    assert rows["value"]["expected"] == 2 * (500 + 600) - 100 - 2_000  # 100
+    assert rows["value"]["outcome_low"] == pytest.approx(2 * (500 + 300) - 100 - 2_000)
+    assert rows["value"]["outcome_high"] == pytest.approx(2 * (500 + 900) - 100 - 2_000)
+    assert rows["costs"]["outcome_low"] == pytest.approx(150)
+    assert rows["reference_base"]["outcome_high"] == pytest.approx(2_200 - 100 - 3_000)
+    assert rows["months"]["low_input"] == 1
+    assert rows["months"]["outcome_high"] == pytest.approx(3 * 1_100 - 100 - 3_000)
+    assert table["spread"].to_list() == sorted(table["spread"].to_list(), reverse=True)
+
+
+def test_sensitivity_value_follows_ci():
+    plan = [Scenario("A", 100.0), Scenario("B", 0.0, 10, 20.0)]
+    table = sensitivity(plan, 1, Estimate(20.0, 15.0, 28.0, 9, "x"))
+    row = table.filter(table["input"] == "value").row(0, named=True)
+    assert (row["low_input"], row["high_input"]) == (15.0, 28.0)
+    assert (row["outcome_low"], row["outcome_high"]) == (50.0, 180.0)
+
+
+def test_json_round_trip_and_readable():
+    plan = PRESETS["a_vs_b"].plan
+    text = to_json(plan)
+    assert json.loads(text)["scenarios"][1]["value_per_moment"] == 20
+    assert from_json(text) == plan
+    assert from_json(text.encode()) == plan
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "months"),
+        ('{"months": 3, "scenarios": []}', "no scenarios"),
+        ('{"months": "3", "scenarios": [["A", 1, 0, 0, 0]]}', "whole number"),
+        ('{"months": 3, "scenarios": [{"name": "A", "base_revenue_per_month": "x"}]}', "number"),
+        ('{"months": 3, "scenarios": [{"name": "A", "oops": 1}]}', "unknown fields"),
+        ('{"months": 3, "scenarios": [{"base_revenue_per_month": 1}]}', "name must be text"),
+        ('{"months": 3, "scenarios": [{"name": "A", "costs": -1}]}', "cannot be negative"),
+        ('{"version": 9, "months": 3, "scenarios": [["A", 1, 0, 0, 0]]}', "version"),
+        ("[" * 100_000, "not valid JSON"),
+        (b"\xff\xfe", "not valid JSON"),
+    ],
+)
+def test_broken_json_says_what_is_wrong(text, message):
+    with pytest.raises(DataError, match=message):
+        from_json(text)
+
+
+def test_token_round_trip_is_exact_and_short():
+    plan = PRESETS["a_vs_b"].plan
+    token = to_token(plan)
+    assert from_token(token) == plan  # 80,000 / 3 survives bit for bit
+    assert len(token) < 120
+    assert token.replace("-", "").replace("_", "").isalnum()
+
+
+@given(
+    names=st.lists(st.text(min_size=1, max_size=20).filter(str.strip), min_size=1, max_size=5),
+    value=st.floats(-1e6, 1e6),
+    months=st.integers(1, 120),
+)
+@settings(max_examples=30, deadline=None)
+def test_token_round_trip_any_names(names, value, months):
+    unique = list(dict.fromkeys(names))
+    plan = Plan(tuple(Scenario(n, value, 1.5, value, 0.0) for n in unique), months)
+    assert from_token(to_token(plan)) == plan
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["", "abc", "!!!!", "A" * 5_000, to_token(Plan((Scenario("A", 1.0),), 3))[:-4]],
+)
+def test_damaged_tokens_raise_data_error(token):
+    with pytest.raises(DataError, match="damaged"):
+        from_token(token)
+
+
+def test_token_rejects_zip_bomb():
+    import base64
+    import zlib
+
+    bomb = base64.urlsafe_b64encode(zlib.compress(b"[" + b" " * 1_000_000 + b"]", 9)).decode()
+    assert len(bomb) < 4_000
+    with pytest.raises(DataError, match="damaged"):
+        from_token(bomb.rstrip("="))
+
+
+def test_with_value_only_touches_moment_scenarios():
+    plan = [Scenario("A", 1.0, 0, 3.0), Scenario("B", 1.0, 2, 3.0)]
+    assert [s.value_per_moment for s in scenarios.with_value(plan, 7.0)] == [3.0, 7.0]
