@@ -1,0 +1,1 @@
+"""Driver trees: the North Star decomposed into drivers, change attribution, what-if."""
