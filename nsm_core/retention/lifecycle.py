@@ -66,12 +66,14 @@ def lifecycle(
         ... ).rows()
         [(1, 0, 0, 0, 1), (1, 1, 0, 0, 2), (0, 0, 0, 2, 0), (0, 0, 1, 0, 1)]
     """
-    events = as_unit(events, unit)
+    # the periods span the whole upload, also when account level drops rows
     bounds = events.select(
         first=period_number(pl.col(TS).min(), period),
         last=period_number(pl.col(TS).max(), period),
     )
-    active = events.filter(named(event)).select(USER, p=period_number(TS, period)).unique()
+    active = (
+        as_unit(events, unit).filter(named(event)).select(USER, p=period_number(TS, period))
+    ).unique()
     states = _states(active)
     gain = states.group_by("p").agg(
         new=pl.col("prev").is_null().sum(),
