@@ -11,6 +11,7 @@ from typing import Final, Literal
 
 import streamlit as st
 
+from nsm_core import scenarios
 from nsm_core.samples import DEFAULT_SAMPLE, SAMPLES
 
 # Widget keys (the sidebar's widgets write these; everything else reads them through here).
@@ -118,3 +119,25 @@ def spend_payload(source: DataSource) -> bytes | None:
     """Return the uploaded spend table's bytes behind `source`, if any."""
     spend = uploaded_spend()
     return spend.getvalue() if source.spend_key and spend is not None else None
+
+
+# Scenarios page: the plan being compared (a user choice; its results are recomputed).
+SCENARIO_PLAN: Final = "scenario_plan"
+SCENARIO_EDITOR: Final = "scenario_editor_version"
+
+
+def scenario_plan() -> scenarios.Plan | None:
+    """Return the scenarios this session is comparing (None until the page first sets them)."""
+    return st.session_state.get(SCENARIO_PLAN)
+
+
+def set_scenario_plan(plan: scenarios.Plan, *, reset_editor: bool = False) -> None:
+    """Remember the scenarios; `reset_editor` refills the scenario table from them."""
+    st.session_state[SCENARIO_PLAN] = plan
+    if reset_editor:
+        st.session_state[SCENARIO_EDITOR] = scenario_editor_version() + 1
+
+
+def scenario_editor_version() -> int:
+    """Return a counter that changes whenever the scenario table must be refilled."""
+    return st.session_state.get(SCENARIO_EDITOR, 0)

@@ -16,7 +16,14 @@ from nsm_core.scenarios.model import (
     monthly,
     with_value,
 )
-from nsm_core.scenarios.share import from_json, from_token, to_json, to_token
+from nsm_core.scenarios.share import (
+    from_frame,
+    from_json,
+    from_token,
+    to_frame,
+    to_json,
+    to_token,
+)
 from nsm_core.scenarios.uncertainty import (
     INPUT_LABELS,
     SensitivitySpec,
@@ -27,6 +34,7 @@ from nsm_core.scenarios.uncertainty import (
     simulate,
     typed_value,
 )
+from nsm_core.scenarios.words import comparison_caption, simulation_caption, tornado_caption
 
 __all__ = [
     "INPUT_LABELS",
@@ -42,13 +50,18 @@ __all__ = [
     "band",
     "check",
     "compare",
+    "comparison_caption",
+    "from_frame",
     "from_json",
     "from_token",
     "monthly",
     "sensitivity",
     "simulate",
+    "simulation_caption",
+    "to_frame",
     "to_json",
     "to_token",
+    "tornado_caption",
     "typed_value",
     "with_value",
 ]

@@ -12,6 +12,8 @@ import math
 import zlib
 from typing import Any, Final
 
+import polars as pl
+
 from nsm_core.scenarios.model import MAX_SCENARIOS, Plan, Scenario
 from nsm_core.schema import DataError
 
@@ -26,6 +28,13 @@ _FIELDS: Final = (
     "value_per_moment",
     "costs",
 )
+FRAME_SCHEMA: Final = {
+    "name": pl.String(),
+    "base_revenue_per_month": pl.Float64(),
+    "moments_per_month": pl.Float64(),
+    "value_per_moment": pl.Float64(),
+    "costs": pl.Float64(),
+}
 _FIX: Final = "Save scenarios from this page and load that file, or fix the field named here."
 
 
@@ -139,3 +148,38 @@ def from_token(token: str) -> Plan:
     if not isinstance(data, list) or len(data) < 2:
         raise damaged
     return _plan(data[0], data[1:])
+
+
+def to_frame(plan: Plan) -> pl.DataFrame:
+    """Return the scenarios as an editable table, one row each (the fields of `Scenario`).
+
+    Example:
+        >>> to_frame(Plan((Scenario("A", 10.0),), 3)).columns[:2]
+        ['name', 'base_revenue_per_month']
+    """
+    return pl.DataFrame(_rows(plan), schema=FRAME_SCHEMA, orient="row")
+
+
+def from_frame(frame: pl.DataFrame, months: int) -> Plan:
+    """Return the plan in an edited table; blank amounts count as 0, blank rows are skipped.
+
+    Example:
+        >>> table = pl.DataFrame({"name": ["A", None], "base_revenue_per_month": [5.0, None]})
+        >>> [s.name for s in from_frame(table, 2).scenarios]
+        ['A']
+    """
+    missing = [c for c in ("name", "base_revenue_per_month") if c not in frame.columns]
+    if missing:
+        raise DataError(f"The scenario table has no {', '.join(missing)} column.")
+    table = (
+        frame.select(
+            pl.col(c).cast(FRAME_SCHEMA[c])
+            if c in frame.columns
+            else pl.lit(None, FRAME_SCHEMA[c]).alias(c)
+            for c in _FIELDS
+        )
+        .with_columns(pl.col("name").str.strip_chars())
+        .filter(~pl.all_horizontal(pl.all().is_null() | (pl.all().cast(pl.String) == "")))
+        .with_columns(pl.col(_FIELDS[1:]).fill_null(0.0), pl.col("name").fill_null(""))
+    )
+    return _plan(months, [list(row) for row in table.rows()])

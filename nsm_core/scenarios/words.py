@@ -1,0 +1,94 @@
+"""The scenario results in plain words, for captions under tables and charts."""
+
+import polars as pl
+
+from nsm_core import fmt
+from nsm_core.scenarios.uncertainty import SimulationSpec
+
+
+def _money(x: float) -> str:
+    return fmt.money(x).removesuffix(".00")
+
+
+def comparison_caption(table: pl.DataFrame) -> str:
+    """Return the comparison in words: each scenario's revenue against the first.
+
+    table from `scenarios.compare`.
+
+    Example:
+        >>> from nsm_core.scenarios import PRESETS, compare
+        >>> plan = PRESETS["a_vs_b"].plan
+        >>> print(comparison_caption(compare(list(plan.scenarios), plan.months)))
+        Over 3 months, A earns $90,000. B earns $120,000 ($30,000 more than A; it matches A when a moment is worth $5).
+    """  # noqa: E501 - a doctest's expected output is one line
+    rows = table.rows(named=True)
+    first = rows[0]
+    parts = [
+        f"Over {first['months']} months, {first['scenario']} earns {_money(first['revenue'])}."
+    ]
+    for row in rows[1:]:
+        diff = row["revenue_diff"]
+        more = "more" if diff >= 0 else "less"
+        text = f"{row['scenario']} earns {_money(row['revenue'])} ({_money(abs(diff))} {more}"
+        text += f" than {first['scenario']}"
+        if row["costs"]:
+            text += f", {_money(row['net'])} after its {_money(row['costs'])} cost"
+        if row["break_even_value"] is not None:
+            text += (
+                f"; it matches {first['scenario']} when a moment is worth "
+                f"{_money(row['break_even_value'])}"
+            )
+        parts.append(text + ").")
+    return " ".join(parts)
+
+
+def simulation_caption(summary: pl.DataFrame, spec: SimulationSpec) -> str:
+    """Return the simulated gain of each scenario over the first, in words.
+
+    Example:
+        >>> df = pl.DataFrame(
+        ...     {
+        ...         "scenario": ["A", "B"],
+        ...         "diff_low": [0.0, -500.0],
+        ...         "diff_high": [0.0, 9_000.0],
+        ...         "prob_better": [0.0, 0.93],
+        ...     }
+        ... )
+        >>> print(simulation_caption(df, SimulationSpec()))
+        Of 4,000 simulated outcomes (central 90%): B ends -$500 to $9,000 ahead of A and beats it in 93% of them.
+    """  # noqa: E501 - a doctest's expected output is one line
+    rows = summary.rows(named=True)
+    if len(rows) < 2:
+        return f"{fmt.count(spec.draws)} simulated outcomes of {rows[0]['scenario']}."
+    first = rows[0]["scenario"]
+    lead = f"Of {fmt.count(spec.draws)} simulated outcomes (central {fmt.pct(spec.band)}):"
+    parts = [
+        f"{row['scenario']} ends {_money(row['diff_low'])} to {_money(row['diff_high'])} "
+        f"ahead of {first} and beats it in {fmt.pct(row['prob_better'])} of them."
+        for row in rows[1:]
+    ]
+    return " ".join([lead, *parts])
+
+
+def tornado_caption(table: pl.DataFrame, outcome: str) -> str:
+    """Return which input moves the outcome most, in words.
+
+    Example:
+        >>> df = pl.DataFrame(
+        ...     {
+        ...         "label": ["Value per moment"],
+        ...         "outcome_low": [-2_000.0],
+        ...         "outcome_high": [14_000.0],
+        ...         "spread": [16_000.0],
+        ...     }
+        ... )
+        >>> tornado_caption(df, "B's net gain over A")
+        "B's net gain over A moves most with value per moment: from -$2,000 to $14,000."
+    """
+    if table.is_empty():
+        return "No inputs to vary."
+    top = table.row(0, named=True)
+    low, high = sorted((top["outcome_low"], top["outcome_high"]))
+    return (
+        f"{outcome} moves most with {top['label'].lower()}: from {_money(low)} to {_money(high)}."
+    )
