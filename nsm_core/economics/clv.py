@@ -51,10 +51,7 @@ class BGNBD:
             >>> round(float(m.expected_purchases(39.0)), 3)
             1.197
         """
-        r, alpha, a, b = self.r, self.alpha, self.a, self.b
-        t = np.asarray(t, dtype=float)
-        head = (a + b - 1) / (a - 1)
-        return head * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, t / (alpha + t)))
+        return expected_purchases(np.array([self.r, self.alpha, self.a, self.b]), t)
 
     def p_alive(self, frequency: Array, recency: Array, T: Array) -> Array:  # noqa: N803
         """Return P(alive | x, t_x, T) per customer.
@@ -171,6 +168,24 @@ class GammaGamma:
         nu = rng.gamma(self.q, 1 / self.gamma, x.size)
         draw = rng.gamma(np.maximum(self.p * x, 1e-12), 1 / (nu * np.maximum(x, 1)))
         return np.where(x > 0, draw, 0.0)
+
+
+def expected_purchases(params: Array, t: Array | float) -> Array:
+    """Return E[X(t)] for BG/NBD parameter rows (..., 4) = (r, α, a, b), broadcast against t.
+
+    E[X(t)] = (a+b-1)/(a-1) · [1 - (α/(α+t))^r · 2F1(r, b; a+b-1; t/(α+t))]
+
+    Example:
+        >>> params = np.array([[0.243, 4.414, 0.793, 2.426], [0.5, 4.0, 0.8, 2.4]])
+        >>> expected_purchases(params, np.array([1.0, 39.0])).round(3).tolist()
+        [[0.053, 1.197], [0.12, 2.377]]
+    """
+    p = np.asarray(params, dtype=float)
+    r, alpha, a, b = (p[..., i : i + 1] for i in range(4))
+    t = np.asarray(t, dtype=float)
+    head = (a + b - 1) / (a - 1)
+    out = head * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, t / (alpha + t)))
+    return out[0] if p.ndim == 1 else out
 
 
 def fit_bgnbd(
