@@ -74,16 +74,6 @@ class Node:
         return not self.children
 
 
-@dataclass(frozen=True, slots=True)
-class Template:
-    """A named standard tree, with the question it answers."""
-
-    key: str
-    title: str
-    description: str
-    root: Node
-
-
 def walk(root: Node) -> Iterator[tuple[Node, Node | None, int]]:
     """Yield (node, parent, depth) for every node, parents before children (pre-order).
 

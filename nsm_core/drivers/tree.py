@@ -1,0 +1,187 @@
+"""Node values from data: every node of a driver tree per calendar period (and segment).
+
+Each distinct measure of the tree is one lazy plan (nsm_core.metrics.metric_frame, or
+nsm_core.retention.lifecycle for a lifecycle state); the plans run together with
+`pl.collect_all`, and a node's value is its measure divided by its `per` measure.
+
+Segments: a property column counts each user under their first-touch value (the value on
+their earliest event that has one), so segments partition the users and every sum in the
+tree holds inside each segment. NEW_VS_RETURNING splits each period's rows into those of
+users first seen in that period ("new") and the rest ("returning"); lifecycle states are
+already that split, so their nodes are left empty under it (a warning says so).
+"""
+
+from dataclasses import dataclass, replace
+from typing import Final
+
+import polars as pl
+
+from nsm_core._types import Period
+from nsm_core.drivers.model import Lifecycle, Measure, Node, check_keys, walk
+from nsm_core.drivers.templates import NEW_VS_RETURNING, TreeSpec, build_tree
+from nsm_core.metrics import exclude, metric_frame
+from nsm_core.metrics.compute import counted
+from nsm_core.periods import period_number, period_start
+from nsm_core.retention import lifecycle
+from nsm_core.schema import EVENT, TS, USER, DataError
+
+SEGMENT: Final = "segment"
+_SEG: Final = "_driver_segment"
+RESERVED: Final = ("period_start", "complete", SEGMENT)
+LIFECYCLE_NOT_SPLIT: Final = (
+    "New, retained and resurrected users are themselves the new-vs-returning split, so "
+    "their nodes are not cut by it."
+)
+NO_EVENTS: Final = "The events table is empty."
+
+
+@dataclass(frozen=True, slots=True)
+class TreeValues:
+    """Every node's value per period, in total and per segment value.
+
+    values: period_start, complete, one Float64 column per node key (null where a ratio
+    divides by 0). by_segment: the same with a `segment` column, or None without a cut.
+    """
+
+    root: Node
+    period: Period
+    values: pl.DataFrame
+    by_segment: pl.DataFrame | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def _with_segment(events: pl.LazyFrame, segment: str, period: Period) -> pl.LazyFrame:
+    """Return events with the segment each row counts under (see the module docstring)."""
+    if segment == NEW_VS_RETURNING:
+        p = period_number(TS, period)
+        label = pl.when(p == p.min().over(USER)).then(pl.lit("new")).otherwise(pl.lit("returning"))
+    else:
+        first = pl.col(segment).cast(pl.String).sort_by(TS, EVENT).drop_nulls().first()
+        label = first.over(USER).fill_null("(none)")
+    return events.with_columns(label.alias(_SEG))
+
+
+def _lifecycle_plan(events: pl.LazyFrame, m: Lifecycle, period: Period) -> pl.LazyFrame:
+    rows = counted(exclude(events, m.of.exclusions), m.of)
+    table = lifecycle(rows, period=period, unit=m.of.entity)
+    return table.select("period_start", pl.col(m.state).cast(pl.Float64).alias("value"))
+
+
+def _plan(
+    events: pl.LazyFrame, m: Measure, period: Period, segments: tuple[str, ...] | None
+) -> pl.LazyFrame:
+    """Return (period_start[, segment], value) of one measure."""
+    if isinstance(m, Lifecycle):
+        if segments is None:
+            return _lifecycle_plan(events, m, period)
+        parts = [
+            _lifecycle_plan(events.filter(pl.col(_SEG) == s), m, period).with_columns(
+                pl.lit(s).alias(SEGMENT)
+            )
+            for s in segments
+        ]
+        return pl.concat(parts).select("period_start", SEGMENT, "value")
+    frame = metric_frame(events, replace(m, grain=period), _SEG if segments is not None else None)
+    return frame.select("period_start", *([SEGMENT] if segments is not None else []), "value")
+
+
+def _grid(events: pl.LazyFrame, period: Period, segments: tuple[str, ...] | None) -> pl.LazyFrame:
+    """Return every period from the first to the last event (× every segment value)."""
+    p = period_number(TS, period)
+    grid = events.select(pl.int_range(p.min(), p.max() + 1).alias("_p"), _last=p.max()).select(
+        period_start=period_start("_p", period), complete=pl.col("_p") < pl.col("_last")
+    )
+    if segments is None:
+        return grid
+    return grid.join(pl.LazyFrame({SEGMENT: list(segments)}), how="cross")
+
+
+def _node_expr(node: Node, index: dict[Measure, int]) -> pl.Expr:
+    value = pl.col(f"_m{index[node.measure]}")
+    if node.per is not None:
+        per = pl.col(f"_m{index[node.per]}")
+        value = pl.when(per != 0).then(value / per)
+    return value.cast(pl.Float64).alias(node.key)
+
+
+def node_values(
+    events: pl.LazyFrame | pl.DataFrame,
+    root: Node,
+    period: Period,
+    segments: tuple[str, ...] | None = None,
+) -> pl.DataFrame:
+    """Return each node's value per period (and per segment when `segments` is given).
+
+    events(user_id, event, ts, revenue[, _driver_segment]) -> (period_start[, segment],
+    complete, <node key>...); value = measure / per (null when per = 0). Lifecycle nodes
+    under NEW_VS_RETURNING are computed per segment like any other only when the caller
+    passes them; see `compute` for the cut.
+    """
+    lazy = events.lazy()
+    measures = list(dict.fromkeys(m for n, _, _ in walk(root) for m in (n.measure, n.per) if m))
+    index = {m: i for i, m in enumerate(measures)}
+    keys = ["period_start", *([SEGMENT] if segments is not None else [])]
+    plans = [_plan(lazy, m, period, segments) for m in measures]
+    frames = pl.collect_all([_grid(lazy, period, segments), *plans])
+    wide = frames[0]
+    for i, frame in enumerate(frames[1:]):
+        wide = wide.join(frame.rename({"value": f"_m{i}"}), on=keys, how="left")
+    nodes = [_node_expr(n, index) for n, _, _ in walk(root)]
+    filled = wide.with_columns(pl.col(f"_m{i}").fill_null(0.0) for i in range(len(measures)))
+    return filled.select(*keys, "complete", *nodes).sort(keys)
+
+
+def _segment_values(events: pl.LazyFrame) -> tuple[str, ...]:
+    return tuple(events.select(pl.col(_SEG).unique().sort()).collect().to_series().to_list())
+
+
+def compute(events: pl.LazyFrame | pl.DataFrame, spec: TreeSpec) -> TreeValues:
+    """Return the values of the tree `spec` names, in total and cut by its segment.
+
+    Raises:
+        DataError: the events are empty, or lack a column the tree or the cut needs.
+
+    Example:
+        >>> from datetime import datetime
+        >>> ev = pl.DataFrame(
+        ...     {
+        ...         "user_id": ["a", "a", "b", "a"],
+        ...         "event": ["order"] * 4,
+        ...         "ts": [datetime(2025, 1, d) for d in (6, 7, 8, 13)],
+        ...         "revenue": 0.0,
+        ...     }
+        ... )
+        >>> out = compute(ev, TreeSpec("volume", key_event="order"))
+        >>> out.values.select("volume", "active", "per_active").rows()
+        [(3.0, 2.0, 1.5), (1.0, 1.0, 1.0)]
+    """
+    lazy = events.lazy()
+    if lazy.select(pl.len()).collect().item() == 0:
+        raise DataError(NO_EVENTS)
+    root = build_tree(spec)
+    check_keys(root)
+    totals = node_values(lazy, root, spec.period)
+    if spec.segment is None:
+        return TreeValues(root, spec.period, totals)
+    if spec.segment != NEW_VS_RETURNING and spec.segment not in lazy.collect_schema().names():
+        raise DataError(f"The events have no column {spec.segment!r} to cut the tree by.")
+    cut = _with_segment(lazy, spec.segment, spec.period)
+    segments = _segment_values(cut)
+    if spec.segment != NEW_VS_RETURNING:
+        return TreeValues(root, spec.period, totals, node_values(cut, root, spec.period, segments))
+    lifecycle_keys = [n.key for n, _, _ in walk(root) if isinstance(n.measure, Lifecycle)]
+    plain = _without_lifecycle(root)
+    by_segment = node_values(cut, plain, spec.period, segments).with_columns(
+        pl.lit(None, pl.Float64).alias(k) for k in lifecycle_keys
+    )
+    order = ["period_start", SEGMENT, "complete", *(n.key for n, _, _ in walk(root))]
+    warnings = (LIFECYCLE_NOT_SPLIT,) if lifecycle_keys else ()
+    return TreeValues(root, spec.period, totals, by_segment.select(order), warnings)
+
+
+def _without_lifecycle(node: Node) -> Node:
+    """Return the tree without its lifecycle nodes (for cuts that cannot split them)."""
+    kids = tuple(
+        _without_lifecycle(c) for c in node.children if not isinstance(c.measure, Lifecycle)
+    )
+    return replace(node, children=kids)
