@@ -22,6 +22,7 @@ from nsm_core.metrics.templates import (
     focus_metrics,
     north_stars,
 )
+from nsm_core.metrics.words import describe, exclusion_words, inclusions
 
 __all__ = [
     "AGGREGATIONS",
@@ -37,11 +38,14 @@ __all__ = [
     "Template",
     "TemplateFit",
     "compute_metric",
+    "describe",
     "exclude",
+    "exclusion_words",
     "filter_expr",
     "fit_all",
     "fit_template",
     "focus_metrics",
+    "inclusions",
     "metric_frame",
     "north_stars",
     "parse_json",
