@@ -27,6 +27,7 @@ PAGES: Final[tuple[PageSpec, ...]] = (
     # Define
     # Analyse
     # Decide
+    PageSpec("pages/scenarios.py", "Scenarios", ":material/compare_arrows:", "Decide", "scenarios"),
 )
 
 

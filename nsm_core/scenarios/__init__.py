@@ -14,6 +14,7 @@ from nsm_core.scenarios.model import (
     check,
     compare,
     monthly,
+    reference_value,
     with_value,
 )
 from nsm_core.scenarios.share import (
@@ -34,7 +35,12 @@ from nsm_core.scenarios.uncertainty import (
     simulate,
     typed_value,
 )
-from nsm_core.scenarios.words import comparison_caption, simulation_caption, tornado_caption
+from nsm_core.scenarios.words import (
+    comparison_caption,
+    comparison_table,
+    simulation_caption,
+    tornado_caption,
+)
 
 __all__ = [
     "INPUT_LABELS",
@@ -51,10 +57,12 @@ __all__ = [
     "check",
     "compare",
     "comparison_caption",
+    "comparison_table",
     "from_frame",
     "from_json",
     "from_token",
     "monthly",
+    "reference_value",
     "sensitivity",
     "simulate",
     "simulation_caption",

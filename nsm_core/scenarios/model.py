@@ -128,6 +128,16 @@ def with_value(scenarios: list[Scenario], value: float) -> list[Scenario]:
     return [replace(s, value_per_moment=value) if s.moments_per_month else s for s in scenarios]
 
 
+def reference_value(scenarios: list[Scenario]) -> float:
+    """Return the value per moment of the first scenario with moments (0 when none has any).
+
+    Example:
+        >>> reference_value([Scenario("A", 1.0), Scenario("B", 1.0, 5, 20.0)])
+        20.0
+    """
+    return next((float(s.value_per_moment) for s in scenarios if s.moments_per_month), 0.0)
+
+
 def _inputs(scenarios: list[Scenario]) -> pl.DataFrame:
     return pl.DataFrame(
         {

@@ -92,3 +92,33 @@ def tornado_caption(table: pl.DataFrame, outcome: str) -> str:
     return (
         f"{outcome} moves most with {top['label'].lower()}: from {_money(low)} to {_money(high)}."
     )
+
+
+def comparison_table(table: pl.DataFrame) -> pl.DataFrame:
+    """Return the comparison with plain-language column names, money rounded to cents.
+
+    Example:
+        >>> from nsm_core.scenarios import Scenario, compare
+        >>> comparison_table(compare([Scenario("A", 1.0)], 2)).columns[:3]
+        ['Scenario', 'Months', 'Base revenue']
+    """
+    first = table["scenario"][0]
+    names = {
+        "scenario": "Scenario",
+        "months": "Months",
+        "base_revenue": "Base revenue",
+        "moments": "High-value moments",
+        "value_per_moment": "Value per moment",
+        "moment_revenue": "Moment revenue",
+        "revenue": "Revenue",
+        "costs": "Campaign cost",
+        "net": "Net revenue",
+        "revenue_diff": f"Revenue vs {first}",
+        "net_diff": f"Net vs {first}",
+        "break_even_value": f"Break-even value per moment vs {first}",
+        "roi": "Return on extra cost",
+    }
+    money = [c for c in names if c not in ("scenario", "months", "moments", "roi")]
+    return table.with_columns(
+        pl.col(money).round(2), pl.col("moments").round(1), pl.col("roi").round(3)
+    ).rename(names)
