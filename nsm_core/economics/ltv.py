@@ -14,7 +14,6 @@ from nsm_core.economics import _boot
 from nsm_core.economics.tables import Curve, EconomicsSpec
 
 Method: TypeAlias = Literal["simple", "cohort", "model"]
-MIN_AT_RISK: Final = 20  # fewer customers at an age than this: too noisy to use or fit
 RULE_OF_THUMB: Final = 3.0
 PAYBACK_LIMIT: Final = 12
 
@@ -139,7 +138,9 @@ def _fit_decay(g: np.ndarray, weight: np.ndarray, curve: Curve) -> tuple[np.ndar
     sw, swx, swy = w.sum(-1), (w * x).sum(-1), (w * y).sum(-1)
     swxx, swxy = (w * x * x).sum(-1), (w * x * y).sum(-1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        slope = (sw * swxy - swx * swy) / (sw * swxx - swx**2)
+        # A curve that grows would explode when extrapolated: hold it flat instead.
+        slope = np.minimum((sw * swxy - swx * swy) / (sw * swxx - swx**2), 0.0)
+        slope = np.where(np.isfinite(slope), slope, 0.0)
         intercept = (swy - slope * swx) / sw
     return intercept, slope
 
@@ -172,8 +173,9 @@ def cohort_ltv(table: np.ndarray, spec: EconomicsSpec) -> tuple[LTVEstimate, pl.
     """Return the cohort-observed LTV and its curve by age (months since first payment).
 
     table = `age_table(...)`. g(k) = Σ gross profit at age k ÷ customers at risk at age k
-    (pooled over cohorts old enough, SEMANTICS.md §2); ages with ≥ 20 customers at risk are
-    observed, later ones come from the fitted decay curve. LTV = Σ_{k<H} g(k)/(1+d)^k.
+    (pooled over cohorts old enough, SEMANTICS.md §2); ages with ≥ spec.min_customers
+    customers at risk are observed, later ones come from the fitted decay curve.
+    LTV = Σ_{k<H} g(k)/(1+d)^k.
     Curve columns: age, customers, observed, projected, cumulative (undiscounted).
 
     Example:
@@ -187,7 +189,7 @@ def cohort_ltv(table: np.ndarray, spec: EconomicsSpec) -> tuple[LTVEstimate, pl.
     """
     totals = table.sum(axis=0)
     at_risk = totals[:, 1]
-    observed = at_risk >= MIN_AT_RISK
+    observed = at_risk >= spec.min_customers
     discount = (1 + spec.discount_rate) ** -np.arange(spec.horizon_months)
     with np.errstate(divide="ignore", invalid="ignore"):
         g = totals[:, 0] / at_risk
@@ -196,7 +198,7 @@ def cohort_ltv(table: np.ndarray, spec: EconomicsSpec) -> tuple[LTVEstimate, pl.
     g = np.where(observed, g, 0.0)
     point = project(g[None, :], observed, spec)[0]
     boot = project(np.where(observed, g_reps, 0.0), observed, spec) @ discount
-    warnings = _cohort_warnings(observed, spec.horizon_months)
+    warnings = _cohort_warnings(observed, spec)
     value = float(point @ discount) if observed[:1].all() else None
     low, high = _boot.interval(boot)
     curve = pl.DataFrame(
@@ -227,11 +229,11 @@ def cohort_ltv(table: np.ndarray, spec: EconomicsSpec) -> tuple[LTVEstimate, pl.
     return estimate, curve
 
 
-def _cohort_warnings(observed: np.ndarray, horizon: int) -> tuple[str, ...]:
+def _cohort_warnings(observed: np.ndarray, spec: EconomicsSpec) -> tuple[str, ...]:
     n_obs = int(observed.sum())
-    if n_obs == 0:
-        return (f"No acquisition month has {MIN_AT_RISK}+ customers: no cohort LTV.",)
-    if n_obs < 3 and horizon > n_obs:
+    if not observed[:1].all():
+        return (f"Fewer than {spec.min_customers} customers: no cohort LTV.",)
+    if n_obs < 3 and spec.horizon_months > n_obs:
         return (f"Only {n_obs} month(s) of life observed: the decay curve is a rough guess.",)
     return ()
 

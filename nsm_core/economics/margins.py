@@ -303,12 +303,7 @@ def cohort_contribution(
     return (
         per_cohort.join(spend, on="first_month", how="left")
         .with_columns(pl.col("ad_spend").fill_null(0.0))
-        .with_columns(
-            contribution=pl.col("revenue")
-            - pl.col("cogs")
-            - pl.col("discount")
-            - pl.col("ad_spend")
-        )
+        .with_columns(contribution=pl.col("revenue") - pl.col("cogs") - pl.col("ad_spend"))
         .with_columns(per_customer=pl.col("contribution") / pl.col("customers"))
         .sort("first_month")
         .select(period_start("first_month", "month").alias("cohort"), pl.exclude("first_month"))

@@ -37,6 +37,7 @@ class EconomicsSpec:
         horizon_months: LTV and ROI horizon, in months.
         discount_rate: monthly discount rate for LTVs over a horizon (SEMANTICS.md §7).
         curve: decay curve extrapolating the cohort LTV.
+        min_customers: customers at risk a month of life needs to count as observed.
         rfm_unit: time unit of the BG/NBD fit.
         n_boot: bootstrap resamples behind each interval.
         seed: random seed of the bootstrap.
@@ -50,6 +51,7 @@ class EconomicsSpec:
     horizon_months: int = 24
     discount_rate: float = 0.01
     curve: Curve = "geometric"
+    min_customers: int = 20
     rfm_unit: TimeUnit = "week"
     n_boot: int = 200
     seed: int = 42
