@@ -13,6 +13,7 @@ import streamlit as st
 from components import state
 from components.state import DataSource
 from nsm_core import catalog, io, overview
+from nsm_core import economics as nsm_economics
 from nsm_core._types import Period
 from nsm_core.samples import SAMPLES
 from nsm_core.schema import DataError, QualityReport
@@ -141,3 +142,11 @@ def property_catalog(source: DataSource) -> pl.DataFrame:
 def segments(source: DataSource) -> list[str]:
     """Return the properties usable as segments (2 to 30 distinct values)."""
     return catalog.segment_columns(events(source))
+
+
+@st.cache_data(max_entries=16, show_spinner="Computing unit economics…")
+def unit_economics(
+    source: DataSource, spec: nsm_economics.EconomicsSpec
+) -> nsm_economics.UnitEconomics:
+    """Return CAC, ROI, the three LTVs, payback, margins and revenue retention."""
+    return nsm_economics.unit_economics(events(source).lazy(), spend(source), spec)
