@@ -1,1 +1,100 @@
-"""Driver trees: the North Star decomposed into drivers, change attribution, what-if."""
+"""Driver trees: the North Star decomposed into drivers, change attribution, what-if, briefs.
+
+model.py (the tree as data), templates.py (standard trees), tree.py (node values from
+events), attribution.py (who moved the root), whatif.py (projections), brief.py
+(experiment brief and power), present.py (snapshots, history and captions for display).
+"""
+
+from nsm_core.drivers.attribution import (
+    METHODS,
+    Attribution,
+    Method,
+    attribute,
+    lmdi_parts,
+    shapley_parts,
+    split_change,
+    sum_parts,
+    waterfall_frame,
+)
+from nsm_core.drivers.brief import (
+    Baseline,
+    Brief,
+    BriefSpec,
+    brief_markdown,
+    driver_baseline,
+    experiment_brief,
+)
+from nsm_core.drivers.model import Lifecycle, Node, find, path_to, walk
+from nsm_core.drivers.present import (
+    change_caption,
+    default_period,
+    explain,
+    format_value,
+    history,
+    periods,
+    previous_period,
+    row_values,
+    segment_snapshot,
+    snapshot,
+    what_if_period,
+)
+from nsm_core.drivers.templates import (
+    NEW_VS_RETURNING,
+    TEMPLATES,
+    TemplateKey,
+    TreeSpec,
+    TreeTemplate,
+    build_tree,
+    event_noun,
+    suggest_spec,
+)
+from nsm_core.drivers.tree import TreeValues, compute, node_values
+from nsm_core.drivers.whatif import Projection, project, what_if
+
+__all__ = [
+    "METHODS",
+    "NEW_VS_RETURNING",
+    "TEMPLATES",
+    "Attribution",
+    "Baseline",
+    "Brief",
+    "BriefSpec",
+    "Lifecycle",
+    "Method",
+    "Node",
+    "Projection",
+    "TemplateKey",
+    "TreeSpec",
+    "TreeTemplate",
+    "TreeValues",
+    "attribute",
+    "brief_markdown",
+    "build_tree",
+    "change_caption",
+    "compute",
+    "default_period",
+    "driver_baseline",
+    "event_noun",
+    "experiment_brief",
+    "explain",
+    "find",
+    "format_value",
+    "history",
+    "lmdi_parts",
+    "node_values",
+    "path_to",
+    "periods",
+    "previous_period",
+    "project",
+    "row_values",
+    "segment_snapshot",
+    "shapley_parts",
+    "snapshot",
+    "split_change",
+    "suggest_spec",
+    "sum_parts",
+    "walk",
+    "waterfall_frame",
+    "what_if",
+    "what_if_period",
+]

@@ -16,6 +16,7 @@ exactly; the node values come from `MetricSpec`s (nsm_core.metrics) and lifecycl
 (nsm_core.retention.lifecycle).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -23,7 +24,7 @@ from nsm_core._types import Period
 from nsm_core.drivers.model import Lifecycle, Node, State, Theme
 from nsm_core.metrics import Entity, Filter, MetricSpec
 from nsm_core.metrics.templates import ROLES
-from nsm_core.schema import REVENUE
+from nsm_core.schema import ACCOUNT, REVENUE
 
 TemplateKey = Literal["volume", "revenue", "active"]
 NEW_VS_RETURNING: Final = "new vs returning"
@@ -200,3 +201,31 @@ def build_tree(spec: TreeSpec) -> Node:
         root = _active_node(spec, label)
         return Node(root.key, root.label, root.measure, children=root.children, theme="north star")
     return _volume(spec)
+
+
+def _pick(names: Sequence[str], roles: tuple[str, ...]) -> str | None:
+    lower = {n.lower(): n for n in names}
+    return next((lower[w] for r in roles for w in ROLES[r] if w in lower), None)
+
+
+def suggest_spec(event_names: Sequence[str], columns: Sequence[str]) -> TreeSpec:
+    """Return a sensible first tree for a dataset, from its event names and columns.
+
+    A purchase log (one event type) gets the revenue tree; a product with an order-like
+    event gets its volume tree; a B2B product with messages and accounts gets weekly active
+    teams (accounts sending messages); otherwise the volume of the most common event.
+    `event_names` are ordered most common first.
+
+    Example:
+        >>> suggest_spec(["open", "message_sent"], ["user_id", "account_id"])
+        TreeSpec(template='active', key_event='message_sent', activity_event='message_sent', entity='account', period='week', segment=None)
+    """  # noqa: E501
+    if len(event_names) == 1:
+        return TreeSpec("revenue", key_event=event_names[0], period="month")
+    order = _pick(event_names, ("order", "booking", "watch"))
+    if order is not None:
+        return TreeSpec("volume", key_event=order)
+    message = _pick(event_names, ("message",))
+    if message is not None and ACCOUNT in columns:
+        return TreeSpec("active", key_event=message, activity_event=message, entity="account")
+    return TreeSpec("volume", key_event=message or (event_names[0] if event_names else None))
