@@ -6,6 +6,7 @@ again on a rerun. Each bridge collects at the edge and returns a DataFrame or a 
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 import polars as pl
 import streamlit as st
@@ -13,6 +14,7 @@ import streamlit as st
 from components import state
 from components.state import DataSource
 from nsm_core import catalog, io, overview
+from nsm_core import drivers as nsm_drivers
 from nsm_core import economics as nsm_economics
 from nsm_core._types import Period
 from nsm_core.samples import SAMPLES
@@ -150,3 +152,18 @@ def unit_economics(
 ) -> nsm_economics.UnitEconomics:
     """Return CAC, ROI, the three LTVs, payback, margins and revenue retention."""
     return nsm_economics.unit_economics(events(source).lazy(), spend(source), spec)
+
+
+@st.cache_data(max_entries=16, show_spinner="Building the driver tree…")
+def driver_tree(source: DataSource, spec: nsm_drivers.TreeSpec) -> nsm_drivers.TreeValues:
+    """Return every driver-tree node per period (and per segment when the spec cuts)."""
+    return nsm_drivers.compute(events(source).lazy(), spec)
+
+
+@st.cache_data(max_entries=32, show_spinner="Measuring the driver's baseline…")
+def driver_baseline(
+    source: DataSource, spec: nsm_drivers.TreeSpec, key: str, period: date
+) -> nsm_drivers.Baseline | None:
+    """Return a driver's baseline (proportion or mean and sd) for the experiment brief."""
+    tree = driver_tree(source, spec)
+    return nsm_drivers.driver_baseline(events(source).lazy(), tree, spec, key, period)

@@ -1,0 +1,159 @@
+"""Widgets of the Driver tree page: which tree, which period, shocks, the experiment brief."""
+
+from datetime import date
+from typing import Final
+
+import streamlit as st
+
+from components import cached
+from components.state import DataSource
+from nsm_core import drivers, fmt
+from nsm_core.drivers import NEW_VS_RETURNING, TEMPLATES, Node, TreeSpec, TreeValues
+from nsm_core.schema import ACCOUNT
+
+ANY_EVENT: Final = "(any event)"
+NO_SEGMENT: Final = "(no cut)"
+PERIODS: Final = {"day": "Day", "week": "Week", "month": "Month"}
+ENTITIES: Final = {"user": "Users", "account": "Accounts (teams)"}
+
+
+def _names(source: DataSource) -> list[str]:
+    return cached.event_catalog(source).get_column("event").to_list()
+
+
+def _index(options: list, value: object) -> int:
+    return options.index(value) if value in options else 0
+
+
+def tree_spec(source: DataSource) -> TreeSpec:
+    """Return the tree the user picked: template, events, entity, period and segment."""
+    names = _names(source)
+    columns = cached.events(source).columns
+    suggested = drivers.suggest_spec(names, columns)
+    top = st.columns([2, 2, 2, 2])
+    template = top[0].selectbox(
+        "Tree",
+        list(TEMPLATES),
+        index=_index(list(TEMPLATES), suggested.template),
+        format_func=lambda k: TEMPLATES[k].title,
+        key=f"drivers_template_{source.key}",
+        help="The standard tree to build. " + " ".join(t.description for t in TEMPLATES.values()),
+    )
+    key_event = top[1].selectbox(
+        "Key event (counted)",
+        names,
+        index=_index(names, suggested.key_event),
+        key=f"drivers_key_{source.key}",
+        help="The event the tree counts: orders, messages, purchases.",
+    )
+    activity = top[2].selectbox(
+        "Active means",
+        [ANY_EVENT, *names],
+        index=_index([ANY_EVENT, *names], suggested.activity_event),
+        key=f"drivers_activity_{source.key}",
+        help="What makes a user active in a period: any event, or one event you choose.",
+    )
+    entity_options = list(ENTITIES) if ACCOUNT in columns else ["user"]
+    entity = top[3].selectbox(
+        "Count",
+        entity_options,
+        index=_index(entity_options, suggested.entity),
+        format_func=ENTITIES.get,
+        key=f"drivers_entity_{source.key}",
+        help="Count people, or teams/companies (needs an account_id column).",
+    )
+    period, segment = _period_and_segment(source, suggested.period)
+    return TreeSpec(
+        template,
+        key_event=key_event,
+        activity_event=None if activity == ANY_EVENT else activity,
+        entity=entity,
+        period=period,
+        segment=None if segment == NO_SEGMENT else segment,
+    )
+
+
+def _period_and_segment(source: DataSource, default: str) -> tuple[str, str]:
+    left, right = st.columns([3, 2])
+    period = left.segmented_control(
+        "Period",
+        list(PERIODS),
+        default=default,
+        required=True,
+        format_func=PERIODS.get,
+        key=f"drivers_period_{source.key}",
+        help="Calendar periods (UTC; weeks start on Monday).",
+    )
+    options = [NO_SEGMENT, NEW_VS_RETURNING, *cached.segments(source)]
+    segment = right.selectbox(
+        "Cut every node by",
+        options,
+        key=f"drivers_segment_{source.key}",
+        help="A property (each user counted under their first-touch value), or new vs "
+        "returning users (new = first seen in that period).",
+    )
+    return period, segment
+
+
+def comparison_period(values: TreeValues) -> date:
+    """Return the period compared with the one before it (default: the last complete one)."""
+    options = drivers.periods(values)
+    return st.select_slider(
+        "Period to explain",
+        options,
+        value=drivers.default_period(values),
+        format_func=lambda d: fmt.period_name(d, values.period),
+        key="drivers_period_pick",
+        help="Its values are compared with the period just before. The last period is "
+        "usually still in progress.",
+    )
+
+
+def shocks(root: Node) -> dict[str, float]:
+    """Return driver key -> relative move (0.1 = +10%) from a form of sliders."""
+    levers = [n for n, _, _ in drivers.walk(root) if n.is_leaf]
+    moves: dict[str, float] = {}
+    with st.form("drivers_what_if"):
+        cols = st.columns(3)
+        for i, node in enumerate(levers):
+            moves[node.key] = cols[i % 3].slider(
+                node.label,
+                -50,
+                50,
+                0,
+                step=1,
+                format="%d%%",
+                key=f"drivers_shock_{node.key}",
+                help="Move this driver by this percentage; everything else stays as it was.",
+            )
+        st.form_submit_button("Project", icon=":material/play_arrow:")
+    return {k: v / 100 for k, v in moves.items() if v}
+
+
+def brief_spec(root: Node) -> drivers.BriefSpec:
+    """Return the experiment the user wants a brief for: driver, hypothesis, lift, α, power."""
+    nodes = [n for n, _, _ in drivers.walk(root) if n.key != root.key]
+    labels = {n.key: n.label for n in nodes}
+    left, mid, right = st.columns([3, 1, 1])
+    driver = left.selectbox(
+        "Driver to test",
+        list(labels),
+        format_func=labels.get,
+        key="drivers_brief_driver",
+        help="The driver the experiment tries to move.",
+    )
+    lift = mid.number_input(
+        "Lift to detect (%)", 1.0, 100.0, 5.0, step=1.0, key="drivers_brief_lift",
+        help="The relative change in the driver the test must be able to detect.",
+    )  # fmt: skip
+    power = right.select_slider(
+        "Power", [0.7, 0.8, 0.9, 0.95], value=0.8, key="drivers_brief_power",
+        format_func=lambda p: f"{p:.0%}", help="Chance of detecting the lift if it is real.",
+    )  # fmt: skip
+    hypothesis = st.text_area(
+        "Hypothesis",
+        placeholder=f"If we ... then {labels[driver].lower()} rises, because ...",
+        key="drivers_brief_hypothesis",
+        help="What you will change, what you expect, and why.",
+    )
+    return drivers.BriefSpec(driver, hypothesis, lift / 100, 0.05, power)
