@@ -28,6 +28,7 @@ PAGES: Final[tuple[PageSpec, ...]] = (
     # Analyse
     # Decide
     PageSpec("pages/scenarios.py", "Scenarios", ":material/compare_arrows:", "Decide", "scenarios"),
+    PageSpec("pages/economics.py", "Unit economics", ":material/payments:", "Decide", "economics"),
 )
 
 

@@ -1,0 +1,210 @@
+"""Charts of the Unit economics page."""
+
+import altair as alt
+import polars as pl
+
+from nsm_core.charts._base import FORMAT, PALETTE, bars, time_series, titled
+
+MOVEMENT_COLOURS = {
+    "new": PALETTE[0],
+    "reactivation": PALETTE[5],
+    "expansion": PALETTE[2],
+    "contraction": PALETTE[1],
+    "churn": PALETTE[3],
+}
+
+
+def ltv_curve_chart(curve: pl.DataFrame, cac: float | None) -> alt.LayerChart:
+    """Return cumulative gross profit per acquired customer by month of life, with CAC.
+
+    curve(age, customers, observed, projected, cumulative); months with an observed value are
+    solid points, projected ones hollow; a dashed rule marks CAC when there is one.
+
+    Example:
+        >>> df = pl.DataFrame(
+        ...     {
+        ...         "age": [0, 1],
+        ...         "customers": [30, 0],
+        ...         "observed": [10.0, None],
+        ...         "projected": [10.0, 5.0],
+        ...         "cumulative": [10.0, 15.0],
+        ...     }
+        ... )
+        >>> ltv_curve_chart(df, 12.0).to_dict()["layer"][0]["mark"]["type"]
+        'line'
+    """
+    data = curve.with_columns(
+        month=pl.col("age") + 1,
+        source=pl.when(pl.col("observed").is_not_null())
+        .then(pl.lit("observed"))
+        .otherwise(pl.lit("projected")),
+    )
+    base = alt.Chart(data).encode(
+        x=alt.X("month:Q", title="Month of customer life (1 = month of first payment)"),
+        y=alt.Y(
+            "cumulative:Q",
+            title="Cumulative gross profit per customer",
+            axis=alt.Axis(format="$,.0f"),
+        ),
+        tooltip=[
+            alt.Tooltip("month:Q", title="Month of life"),
+            alt.Tooltip("cumulative:Q", title="Cumulative gross profit", format="$,.2f"),
+            alt.Tooltip("projected:Q", title="Gross profit that month", format="$,.2f"),
+            alt.Tooltip("customers:Q", title="Customers observed", format=",.0f"),
+            alt.Tooltip("source:N", title="Value"),
+        ],
+    )
+    line = base.mark_line(color=PALETTE[0])
+    points = base.mark_point(filled=True, color=PALETTE[0]).encode(
+        fill=alt.condition("datum.source == 'observed'", alt.value(PALETTE[0]), alt.value("white"))
+    )
+    layers = [line, points]
+    if cac is not None:
+        rule = (
+            alt.Chart(pl.DataFrame({"cac": [cac]}))
+            .mark_rule(color=PALETTE[3], strokeDash=[6, 4])
+            .encode(y="cac:Q", tooltip=[alt.Tooltip("cac:Q", title="CAC", format="$,.2f")])
+        )
+        layers.append(rule)
+    chart = alt.layer(*layers)
+    return titled(
+        chart,
+        "Cumulative gross profit per acquired customer",
+        "Filled: observed; hollow: fitted curve; dashed: CAC",
+    )
+
+
+def cac_chart(by_month: pl.DataFrame) -> alt.Chart:
+    """Return CAC per month, one line per channel.
+
+    Example:
+        >>> from datetime import date
+        >>> df = pl.DataFrame({"month": [date(2024, 1, 1)], "channel": ["ads"], "cac": [50.0]})
+        >>> cac_chart(df).mark.type
+        'line'
+    """
+    return time_series(
+        by_month,
+        x="month",
+        y="cac",
+        title="CAC by channel and month",
+        y_title="CAC",
+        color="channel",
+        y_format="money",
+    )
+
+
+def roi_chart(by_channel: pl.DataFrame) -> alt.Chart:
+    """Return marketing ROI per channel as bars.
+
+    Example:
+        >>> df = pl.DataFrame({"channel": ["ads"], "marketing_roi": [0.4]})
+        >>> roi_chart(df).mark.type
+        'bar'
+    """
+    return bars(
+        by_channel,
+        category="channel",
+        value="marketing_roi",
+        title="Marketing ROI by channel",
+        value_title="(revenue − spend) ÷ spend",
+        value_format="pct",
+    )
+
+
+def movements_chart(long: pl.DataFrame) -> alt.Chart:
+    """Return monthly revenue movements as stacked bars (losses below zero).
+
+    long(month_start, movement, amount) from `display.movements_long`.
+
+    Example:
+        >>> from datetime import date
+        >>> df = pl.DataFrame(
+        ...     {"month_start": [date(2024, 1, 1)], "movement": ["new"], "amount": [5.0]}
+        ... )
+        >>> movements_chart(df).mark
+        'bar'
+    """
+    chart = (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("yearmonth(month_start):T", title="Month"),
+            y=alt.Y("amount:Q", title="Revenue change", axis=alt.Axis(format=FORMAT["money"])),
+            color=alt.Color(
+                "movement:N",
+                title="Movement",
+                scale=alt.Scale(
+                    domain=list(MOVEMENT_COLOURS), range=list(MOVEMENT_COLOURS.values())
+                ),
+            ),
+            tooltip=[
+                alt.Tooltip("yearmonth(month_start):T", title="Month"),
+                alt.Tooltip("movement:N", title="Movement"),
+                alt.Tooltip("amount:Q", title="Amount", format="$,.2f"),
+            ],
+        )
+    )
+    return titled(
+        chart,
+        "Revenue movements per month",
+        "New, reactivated and expansion revenue above zero; contraction and churn below",
+    )
+
+
+def cohort_margin_chart(cohorts: pl.DataFrame) -> alt.Chart:
+    """Return contribution margin per customer of each acquisition cohort.
+
+    Example:
+        >>> from datetime import date
+        >>> df = pl.DataFrame(
+        ...     {"cohort": [date(2024, 1, 1)], "per_customer": [-3.0], "customers": [4]}
+        ... )
+        >>> cohort_margin_chart(df).mark
+        'bar'
+    """
+    chart = (
+        alt.Chart(cohorts)
+        .mark_bar()
+        .encode(
+            x=alt.X("yearmonth(cohort):T", title="Acquisition month"),
+            y=alt.Y(
+                "per_customer:Q",
+                title="Contribution per customer",
+                axis=alt.Axis(format=FORMAT["money"]),
+            ),
+            color=alt.condition(
+                "datum.per_customer >= 0", alt.value(PALETTE[2]), alt.value(PALETTE[3])
+            ),
+            tooltip=[
+                alt.Tooltip("yearmonth(cohort):T", title="Cohort"),
+                alt.Tooltip("customers:Q", title="Customers", format=",.0f"),
+                alt.Tooltip("per_customer:Q", title="Contribution per customer", format="$,.2f"),
+            ],
+        )
+    )
+    return titled(chart, "Contribution margin per customer by acquisition cohort")
+
+
+def p_alive_chart(customers: pl.DataFrame) -> alt.Chart:
+    """Return the distribution of P(alive) across customers (20 bins).
+
+    Example:
+        >>> p_alive_chart(pl.DataFrame({"p_alive": [0.1, 0.9]})).mark.type
+        'bar'
+    """
+    chart = (
+        alt.Chart(customers.select("p_alive"))
+        .mark_bar(color=PALETTE[0])
+        .encode(
+            x=alt.X(
+                "p_alive:Q",
+                bin=alt.Bin(maxbins=20),
+                title="Probability the customer is still active",
+                axis=alt.Axis(format=".0%"),
+            ),
+            y=alt.Y("count():Q", title="Customers"),
+            tooltip=[alt.Tooltip("count():Q", title="Customers", format=",.0f")],
+        )
+    )
+    return titled(chart, "How likely each customer is to still be active (BG/NBD)")

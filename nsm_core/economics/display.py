@@ -1,0 +1,203 @@
+"""Unit economics in words and display tables: captions, formula help texts, long frames.
+
+Pure functions of a `UnitEconomics` result, so the page only renders and the wording is
+tested.
+"""
+
+from typing import Final
+
+import polars as pl
+
+from nsm_core import fmt
+from nsm_core.economics.ltv import PAYBACK_LIMIT, Method, ltv_cac_verdict
+from nsm_core.economics.margins import Contribution
+from nsm_core.economics.probabilistic import CustomerModel
+from nsm_core.economics.report import UnitEconomics
+
+HELP: Final[dict[str, str]] = {
+    "cac": "Blended CAC = all ad spend ÷ all new paying customers (first payment) in the "
+    "months the spend table covers, organic ones included.",
+    "ltv": "Lifetime gross profit per acquired customer, by the method chosen above; the "
+    "three methods are compared in the LTV view.",
+    "ltv_cac": "LTV ÷ CAC. Rule of thumb: 3:1 or more; below 1:1 each customer loses money.",
+    "payback": "CAC payback = CAC ÷ (ARPA × gross margin %), in months; over 12 is flagged.",
+    "gross_margin": "Gross margin = (revenue − COGS) ÷ revenue.",
+    "arpa": "ARPA = revenue ÷ paying customer-months (average revenue per paying customer "
+    "per month).",
+    "crr": "CRR = (E − N) ÷ S: customers paying at the start of a month (S) who still pay at its "
+    "end, pooled over complete months; N = customers paying at the end who were not at the start.",
+    "nrr": "NRR (DRR) = (start MRR + expansion − contraction − churn) ÷ start MRR, for customers "
+    "paying at the start of each month, pooled over months.",
+    "grr": "GRR = (start MRR − contraction − churn) ÷ start MRR (never above 100%).",
+    "churn": "Monthly logo churn = 1 − CRR; revenue churn = 1 − GRR (the formula LTV uses it).",
+    "recurring": "Share of revenue that is recurring; the rule used is stated under Margins.",
+    "expansion": "Cross-sell / upsell share = expansion revenue (a paying customer paying more "
+    "than the month before) ÷ all revenue.",
+    "contribution": "Contribution per customer = (revenue − COGS − ad spend) ÷ paying customers; "
+    "revenue is net of discounts.",
+}
+METHOD_LABEL: Final[dict[Method, str]] = {
+    "cohort": "Cohort curve",
+    "simple": "Formula",
+    "model": "BG/NBD model",
+}
+
+
+def ltv_table(result: UnitEconomics) -> pl.DataFrame:
+    """Return the three LTVs side by side: value, 95% interval, customers, formula, assumptions."""
+    return pl.DataFrame(
+        {
+            "method": [e.label for e in result.ltvs],
+            "ltv": [e.value for e in result.ltvs],
+            "ci_low": [e.ci_low for e in result.ltvs],
+            "ci_high": [e.ci_high for e in result.ltvs],
+            "customers": [e.n_customers for e in result.ltvs],
+            "formula": [e.formula for e in result.ltvs],
+            "assumptions": [e.assumptions for e in result.ltvs],
+        },
+        schema_overrides={"ltv": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64},
+    )
+
+
+def headline(result: UnitEconomics, method: Method) -> str:
+    """Return the LTV:CAC story in one sentence."""
+    est = result.ltv(method)
+    if est.value is None:
+        return f"No {METHOD_LABEL[method].lower()} LTV for this data: {' '.join(est.warnings)}"
+    interval = (
+        f" (95% interval {fmt.money(est.ci_low)} to {fmt.money(est.ci_high)})"
+        if est.ci_low is not None
+        else ""
+    )
+    worth = (
+        f"An acquired customer brings {fmt.money(est.value)} of gross profit"
+        f"{interval} by the {METHOD_LABEL[method].lower()} method, from "
+        f"{fmt.count(est.n_customers)} customers."
+    )
+    if result.cac is None:
+        return worth
+    return (
+        f"{worth} Acquiring one costs {fmt.money(result.cac)} (blended CAC): "
+        f"{ltv_cac_verdict(result.ltv_cac(method))}."
+    )
+
+
+def payback_caption(result: UnitEconomics) -> str:
+    """Return both payback numbers in words, flagging paybacks over 12 months."""
+    simple, cohort = result.payback_months(), result.cohort_payback()
+    if simple is None:
+        return "Payback needs a CAC (a spend table) and a positive monthly gross profit."
+    flag = " That is over 12 months: slow." if simple > PAYBACK_LIMIT else ""
+    observed = (
+        f"Following the cohort curve, cumulative gross profit per customer passes CAC in month "
+        f"{cohort} of a customer's life."
+        if cohort is not None
+        else f"Following the cohort curve, it does not pass CAC within "
+        f"{result.spec.horizon_months} months."
+    )
+    months = fmt.num(simple, 1)
+    return f"CAC is paid back in {months} months at today's ARPA × margin.{flag} {observed}"
+
+
+def contribution_table(c: Contribution) -> pl.DataFrame:
+    """Return the contribution margin as line items: total, per order, per customer.
+
+    Example:
+        >>> c = Contribution(
+        ...     revenue=90.0, cogs=30.0, discounts=10.0, ad_spend=20.0, orders=3, customers=2
+        ... )
+        >>> contribution_table(c).filter(pl.col("item") == "Contribution margin").row(0)
+        ('Contribution margin', 40.0, 13.333333333333334, 20.0)
+    """
+    items = [
+        ("Gross sales (list price)", c.gross_sales),
+        ("− Discounts", -c.discounts),
+        ("= Revenue (what customers paid)", c.revenue),
+        ("− COGS", -c.cogs),
+        ("= Gross profit", c.revenue - c.cogs),
+        ("− Ad spend", -c.ad_spend),
+        ("Contribution margin", c.contribution),
+    ]
+    return pl.DataFrame(
+        {
+            "item": [name for name, _ in items],
+            "total": [v for _, v in items],
+            "per_order": [v / c.orders if c.orders else None for _, v in items],
+            "per_customer": [v / c.customers if c.customers else None for _, v in items],
+        }
+    )
+
+
+def movements_long(movements: pl.DataFrame) -> pl.DataFrame:
+    """Return MRR movements long and signed (contraction and churn negative) for a bar chart.
+
+    Example:
+        >>> from datetime import date
+        >>> m = pl.DataFrame(
+        ...     {
+        ...         "month_start": [date(2024, 1, 1)],
+        ...         "new": [5.0],
+        ...         "reactivation": [0.0],
+        ...         "expansion": [1.0],
+        ...         "contraction": [2.0],
+        ...         "churn": [3.0],
+        ...     }
+        ... )
+        >>> movements_long(m)["amount"].to_list()
+        [5.0, 0.0, 1.0, -2.0, -3.0]
+    """
+    parts = ["new", "reactivation", "expansion", "contraction", "churn"]
+    return (
+        movements.select("month_start", *parts)
+        .unpivot(parts, index="month_start", variable_name="movement", value_name="amount")
+        .with_columns(
+            amount=pl.when(pl.col("movement").is_in(["contraction", "churn"]))
+            .then(-pl.col("amount"))
+            .otherwise("amount")
+        )
+    )
+
+
+def model_table(model: CustomerModel) -> pl.DataFrame:
+    """Return the fitted BG/NBD and Gamma-Gamma parameters with what each means."""
+    bg, gg = model.bgnbd, model.gamma_gamma
+    rows = [
+        ("BG/NBD", "r", bg.r, "shape of purchase rates across customers"),
+        ("BG/NBD", "alpha", bg.alpha, "scale of purchase rates (mean rate = r ÷ alpha)"),
+        ("BG/NBD", "a", bg.a, "dropout probability after a purchase ~ Beta(a, b)"),
+        ("BG/NBD", "b", bg.b, "mean dropout probability = a ÷ (a + b)"),
+        ("Gamma-Gamma", "p", gg.p, "shape of one customer's spend per order"),
+        ("Gamma-Gamma", "q", gg.q, "shape of mean spends across customers"),
+        ("Gamma-Gamma", "gamma", gg.gamma, "scale of mean spends"),
+    ]
+    return pl.DataFrame(rows, schema=["model", "parameter", "value", "meaning"], orient="row")
+
+
+def model_caption(model: CustomerModel, unit: str) -> str:
+    """Return the customer model in words: fit size, log-likelihood, mean P(alive)."""
+    bg, gg = model.bgnbd, model.gamma_gamma
+    alive = float(model.customers["p_alive"].mean())
+    return (
+        f"Fitted by maximum likelihood on {fmt.count(bg.n_customers)} customers "
+        f"(log-likelihood {fmt.num(bg.log_likelihood, 1)}, time unit {unit}); spend model on "
+        f"{fmt.count(gg.n_customers)} repeat buyers, mean spend per repeat order "
+        f"{fmt.money(gg.mean_spend)}. On average a customer is {fmt.pct(alive)} likely to "
+        "still be active."
+    )
+
+
+def top_customers(model: CustomerModel, n: int = 100) -> pl.DataFrame:
+    """Return the n customers with the highest model CLV and the predictions behind it."""
+    keep = ["frequency", "recency", "T", "monetary_value", "p_alive", "expected_purchases"]
+    first = model.customers.columns[0]
+    return model.customers.head(n).select(first, *keep, "expected_spend", "clv")
+
+
+def missing_inputs(result: UnitEconomics) -> str:
+    """Return what the data lacks for CAC and margins, naming the table or column to add."""
+    missing = []
+    if result.acquisition is None:
+        missing.append("a spend table (month, channel, ad_spend) for CAC, ROI and payback")
+    if result.costs.cogs.startswith("none"):
+        missing.append("a `cogs` property on payments (or cogs in the spend table) for margins")
+    return ("To complete this page, add " + " and ".join(missing) + ".") if missing else ""

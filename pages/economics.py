@@ -1,0 +1,151 @@
+import streamlit as st
+
+from components import cached, render, state
+from components import inputs_economics as inputs
+from nsm_core import fmt
+from nsm_core.charts import economics as charts
+from nsm_core.economics import display
+from nsm_core.economics.display import HELP
+from nsm_core.schema import DataError
+
+VIEWS = {
+    "ltv": "LTV",
+    "cac": "CAC & ROI",
+    "margins": "Margins",
+    "retention": "Revenue retention",
+    "model": "Customer model",
+}
+
+st.title("Unit economics")
+st.caption("What a customer costs, what they are worth, and how fast they pay it back.")
+
+source = state.source()
+spec = inputs.economics_spec(cached.events(source).columns)
+try:
+    result = cached.unit_economics(source, spec)
+except DataError as err:
+    st.error(str(err), icon=":material/error:")
+    st.stop()
+
+method = inputs.ltv_method()
+ltv = result.ltv(method)
+payback = result.payback_months()
+top = st.columns(5)
+top[0].metric("CAC", fmt.money(result.cac), help=HELP["cac"])
+top[1].metric(f"LTV ({display.METHOD_LABEL[method]})", fmt.money(ltv.value), help=HELP["ltv"])
+top[2].metric("LTV:CAC", fmt.num(result.ltv_cac(method), 1), help=HELP["ltv_cac"])
+top[3].metric(
+    "Payback (months)",
+    fmt.num(payback, 1),
+    delta="over 12 months" if payback is not None and payback > 12 else None,
+    delta_color="inverse",
+    help=HELP["payback"],
+)
+top[4].metric("Gross margin", fmt.pct(result.contribution.gross_margin), help=HELP["gross_margin"])
+r = result.retention
+low = st.columns(6)
+low[0].metric("ARPA / month", fmt.money(result.arpa), help=HELP["arpa"])
+low[1].metric("CRR", fmt.pct(r.crr, 1), help=HELP["crr"])
+low[2].metric("NRR (DRR)", fmt.pct(r.nrr, 1), help=HELP["nrr"])
+low[3].metric("GRR", fmt.pct(r.grr, 1), help=HELP["grr"])
+low[4].metric("Monthly churn", fmt.pct(r.logo_churn, 1), help=HELP["churn"])
+low[5].metric("Expansion share", fmt.pct(result.expansion_share, 1), help=HELP["expansion"])
+st.markdown(display.headline(result, method))
+render.warnings(result.warnings)
+if note := display.missing_inputs(result):
+    render.empty(note)
+
+view = st.segmented_control(
+    "Show",
+    list(VIEWS),
+    default="ltv",
+    required=True,
+    format_func=VIEWS.get,
+    key="econ_view",
+    help="Pick one view; only the chosen one is drawn.",
+)
+if view == "ltv":
+    render.table(
+        display.ltv_table(result),
+        name="ltv three ways",
+        caption="Three LTVs of gross profit per acquired customer, each with a 95% interval "
+        "(bootstrap over customers; the model's from parameter uncertainty).",
+    )
+    for estimate in result.ltvs:
+        render.warnings(estimate.warnings)
+    render.chart(
+        charts.ltv_curve_chart(result.ltv_curve, result.cac),
+        result.ltv_curve,
+        name="ltv curve",
+        caption=display.payback_caption(result),
+    )
+elif view == "cac":
+    if result.acquisition is None:
+        render.empty(
+            "CAC and ROI need a spend table (month, channel, ad_spend). Upload one with your "
+            "events in the sidebar."
+        )
+    else:
+        acq = result.acquisition
+        render.chart(charts.cac_chart(acq.by_month), acq.by_month, name="cac by month")
+        render.chart(charts.roi_chart(acq.by_channel), acq.by_channel, name="roi by channel")
+        render.table(
+            acq.by_channel,
+            name="channel roi",
+            caption=f"Revenue and gross profit within {spec.horizon_months} months of each "
+            "customer's first payment. Marketing ROI = (revenue − spend) ÷ spend; customer "
+            "ROI = (gross profit per customer − CAC) ÷ CAC.",
+        )
+elif view == "margins":
+    render.table(
+        display.contribution_table(result.contribution),
+        name="contribution margin",
+        caption=f"COGS from {result.costs.cogs}; discounts from {result.costs.discounts}.",
+    )
+    render.chart(charts.cohort_margin_chart(result.cohorts), result.cohorts, name="cohort margin")
+    share = fmt.pct(result.recurring.share, 1)
+    st.caption(f"Recurring revenue: {share} of all revenue ({result.recurring.rule}).")
+elif view == "retention":
+    long = display.movements_long(result.movements)
+    render.chart(
+        charts.movements_chart(long),
+        result.movements,
+        name="revenue movements",
+        caption=f"Pooled over {r.months} complete months: CRR {fmt.pct(r.crr, 1)}, "
+        f"NRR {fmt.pct(r.nrr, 1)}, GRR {fmt.pct(r.grr, 1)}, MRR quick ratio "
+        f"{fmt.num(r.quick_ratio, 2)} (> 4 strong, < 2 leaky).",
+    )
+elif result.model is None:
+    render.empty(" ".join(result.ltv("model").warnings))
+else:
+    st.caption(display.model_caption(result.model, spec.rfm_unit))
+    render.table(display.model_table(result.model), name="customer model parameters")
+    render.chart(
+        charts.p_alive_chart(result.model.customers), result.model.customers, name="p alive"
+    )
+    render.table(
+        display.top_customers(result.model),
+        name="customers by predicted value",
+        caption=f"Highest predicted gross profit over the next {spec.horizon_months} months.",
+    )
+
+render.definitions(
+    """
+- **Customer**: a user (or account) with a payment: an event with revenue > 0; refunds are
+  negative revenue. New customers are counted in the month of their first payment, under the
+  channel of their first event (first touch).
+- **CAC** = ad spend ÷ new paying customers, per channel and month (Mixpanel's revenue
+  analytics recipe). Amplitude and PostHog have no built-in CAC.
+- **LTV, three ways** (SEMANTICS.md §7): *formula* ARPA × gross margin ÷ monthly revenue
+  churn (PostHog uses ARPU ÷ churn, without margin); *cohort curve*: cumulative gross profit
+  per acquired customer by month of life (Amplitude N-day LTV, Mixpanel "on or before"
+  retention with a property sum), extrapolated with a fitted decay; *model*: BG/NBD ×
+  Gamma-Gamma (lifetimes, PyMC-Marketing), monthly discount rate as set above.
+- **Payback** = CAC ÷ (ARPA × gross margin). The cohort version is the first month in which
+  cumulative gross profit per customer reaches CAC.
+- **Revenue retention** (PostHog revenue definitions): new, reactivation, expansion,
+  contraction and churn per customer and calendar month; NRR, GRR, CRR and the MRR quick
+  ratio pool the complete months.
+- **Contribution margin** = gross sales − discounts − COGS − ad spend.
+"""
+)
