@@ -1,0 +1,54 @@
+"""High-value moments: the early actions that cause users to stay and pay, not the proxies.
+
+    from nsm_core import moments
+    moments.find_moments(events)                       # DESIGN.md's table
+    moments.value_of_moment(events, event="invite")    # stats.Estimate for Scenarios
+
+Stage 1 (`candidates`, lazy polars) reduces events to one row per user; stage 2
+(`estimate`, numpy) adjusts each candidate's lift for confounders; `discover` ranks.
+"""
+
+from nsm_core.moments.candidates import (
+    ACTIVE_DAYS,
+    ACTIVITY,
+    AUTO_PROPERTIES,
+    EARLY_EVENTS,
+    MomentSpec,
+    Outcome,
+    UserTable,
+    user_table,
+)
+from nsm_core.moments.discover import (
+    COLUMNS,
+    MomentsResult,
+    analyse,
+    discover,
+    find_moments,
+    moment_label,
+)
+from nsm_core.moments.scores import DRIVER, HARMFUL, NO_EFFECT, NOT_ENOUGH, PROXY, VERDICTS
+from nsm_core.moments.value import value_of_moment
+
+__all__ = [
+    "ACTIVE_DAYS",
+    "ACTIVITY",
+    "AUTO_PROPERTIES",
+    "COLUMNS",
+    "DRIVER",
+    "EARLY_EVENTS",
+    "HARMFUL",
+    "NOT_ENOUGH",
+    "NO_EFFECT",
+    "PROXY",
+    "VERDICTS",
+    "MomentSpec",
+    "MomentsResult",
+    "Outcome",
+    "UserTable",
+    "analyse",
+    "discover",
+    "find_moments",
+    "moment_label",
+    "user_table",
+    "value_of_moment",
+]
