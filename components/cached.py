@@ -13,12 +13,14 @@ import streamlit as st
 
 from components import state
 from components.state import DataSource
-from nsm_core import catalog, io, overview
+from nsm_core import catalog, governance, io, overview
 from nsm_core import drivers as nsm_drivers
 from nsm_core import economics as nsm_economics
+from nsm_core import metrics as nsm_metrics
+from nsm_core import workshop as nsm_workshop
 from nsm_core._types import Period
 from nsm_core.samples import SAMPLES
-from nsm_core.schema import DataError, QualityReport
+from nsm_core.schema import EVENT, DataError, QualityReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,3 +169,34 @@ def driver_baseline(
     """Return a driver's baseline (proportion or mean and sd) for the experiment brief."""
     tree = driver_tree(source, spec)
     return nsm_drivers.driver_baseline(events(source).lazy(), tree, spec, key, period)
+
+
+@st.cache_data(max_entries=8)
+def metric_templates(source: DataSource) -> tuple[nsm_metrics.TemplateFit, ...]:
+    """Return every metric template mapped to this dataset's events (or what it lacks)."""
+    frame = events(source)
+    names = frame.get_column(EVENT).unique().to_list()
+    return nsm_metrics.fit_all(names, frame.columns)
+
+
+@st.cache_data(max_entries=32, show_spinner="Computing the metric…")
+def metric(source: DataSource, spec: nsm_metrics.MetricSpec) -> pl.DataFrame:
+    """Return the metric's value per period (period_start, value, complete)."""
+    return nsm_metrics.compute_metric(events(source).lazy(), spec)
+
+
+@st.cache_data(max_entries=16, show_spinner="Recomputing both definitions…")
+def metric_both_ways(source: DataSource, entry: governance.Change) -> pl.DataFrame:
+    """Return the metric under the old and the new definition of a logged change."""
+    return governance.recompute_both_ways(events(source).lazy(), entry)
+
+
+@st.cache_data(max_entries=32, show_spinner="Checking the candidate against your data…")
+def candidate_review(
+    source: DataSource, spec: nsm_metrics.MetricSpec
+) -> nsm_workshop.CandidateReview | str:
+    """Return a workshop candidate's data checks, or why it cannot be computed here."""
+    try:
+        return nsm_workshop.review_candidate(events(source).lazy(), spec)
+    except DataError as err:
+        return str(err)
