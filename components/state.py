@@ -12,6 +12,8 @@ from typing import Final, Literal
 import streamlit as st
 
 from nsm_core import scenarios
+from nsm_core.governance import GovernanceCard
+from nsm_core.metrics import MetricSpec
 from nsm_core.samples import DEFAULT_SAMPLE, SAMPLES
 
 # Widget keys (the sidebar's widgets write these; everything else reads them through here).
@@ -141,3 +143,54 @@ def set_scenario_plan(plan: scenarios.Plan, *, reset_editor: bool = False) -> No
 def scenario_editor_version() -> int:
     """Return a counter that changes whenever the scenario table must be refilled."""
     return st.session_state.get(SCENARIO_EDITOR, 0)
+
+
+# North Star and Workshop pages: the governed North Star and the facilitator's session.
+NORTH_STAR_CARD: Final = "north_star_card"
+NORTH_STAR_DRAFT: Final = "north_star_draft"
+WORKSHOP: Final = "workshop_session"
+
+
+@dataclass(frozen=True, slots=True)
+class WorkshopSession:
+    """A facilitator's choices: the candidates, custom ones, and the edited matrix.
+
+    chosen: candidate names in the order picked; scores: rows of the scoring matrix as the
+    facilitator left them (Candidate, the criteria, Votes); weights: (criterion, weight).
+    """
+
+    chosen: tuple[str, ...] = ()
+    custom: tuple[MetricSpec, ...] = ()
+    scores: tuple[tuple[object, ...], ...] = ()
+    weights: tuple[tuple[str, float], ...] = ()
+    editor_version: int = 0
+
+
+def north_star_card() -> GovernanceCard | None:
+    """Return the governance card of this session's North Star (None until one is chosen)."""
+    return st.session_state.get(NORTH_STAR_CARD)
+
+
+def set_north_star_card(card: GovernanceCard | None) -> None:
+    """Remember the North Star's governance card (None forgets it)."""
+    st.session_state[NORTH_STAR_CARD] = card
+
+
+def north_star_draft() -> MetricSpec | None:
+    """Return a metric proposed as the North Star elsewhere (the workshop's winner)."""
+    return st.session_state.get(NORTH_STAR_DRAFT)
+
+
+def set_north_star_draft(spec: MetricSpec | None) -> None:
+    """Propose `spec` as the North Star; the North Star page picks it up (None clears)."""
+    st.session_state[NORTH_STAR_DRAFT] = spec
+
+
+def workshop_session() -> WorkshopSession:
+    """Return the workshop session (empty until the facilitator picks candidates)."""
+    return st.session_state.get(WORKSHOP, WorkshopSession())
+
+
+def set_workshop_session(session: WorkshopSession) -> None:
+    """Remember the workshop session."""
+    st.session_state[WORKSHOP] = session
