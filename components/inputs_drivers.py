@@ -15,6 +15,8 @@ ANY_EVENT: Final = "(any event)"
 NO_SEGMENT: Final = "(no cut)"
 PERIODS: Final = {"day": "Day", "week": "Week", "month": "Month"}
 ENTITIES: Final = {"user": "Users", "account": "Accounts (teams)"}
+LEVELS: Final = {"drivers": "Direct drivers", "leaves": "Every driver"}
+METHOD_NAMES: Final = {"shapley": "Shapley", "lmdi": "Log (LMDI)"}
 
 
 def _names(source: DataSource) -> list[str]:
@@ -107,6 +109,30 @@ def comparison_period(values: TreeValues) -> date:
         help="Its values are compared with the period just before. The last period is "
         "usually still in progress.",
     )
+
+
+def attribution_options() -> tuple[drivers.Method, str]:
+    """Return how to split products (Shapley or LMDI) and which parts to show."""
+    left, right = st.columns(2)
+    method = left.segmented_control(
+        "Split products by",
+        list(drivers.METHODS),
+        default="shapley",
+        required=True,
+        format_func=METHOD_NAMES.get,
+        key="drivers_method",
+        help=" ".join(drivers.METHODS.values()) + ". Both add up exactly to the change.",
+    )
+    level = right.segmented_control(
+        "Parts",
+        list(LEVELS),
+        default="drivers",
+        required=True,
+        format_func=LEVELS.get,
+        key="drivers_level",
+        help="The root's direct drivers, or every driver at the bottom of the tree.",
+    )
+    return method, level
 
 
 def shocks(root: Node) -> dict[str, float]:

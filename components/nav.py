@@ -26,6 +26,7 @@ PAGES: Final[tuple[PageSpec, ...]] = (
     PageSpec("pages/data.py", "Data", ":material/table_chart:", "Data", "data"),
     # Define
     # Analyse
+    PageSpec("pages/drivers.py", "Driver tree", ":material/account_tree:", "Analyse", "drivers"),
     # Decide
     PageSpec("pages/scenarios.py", "Scenarios", ":material/compare_arrows:", "Decide", "scenarios"),
     PageSpec("pages/economics.py", "Unit economics", ":material/payments:", "Decide", "economics"),
