@@ -16,7 +16,10 @@ from components.state import DataSource
 from nsm_core import catalog, governance, io, overview
 from nsm_core import drivers as nsm_drivers
 from nsm_core import economics as nsm_economics
+from nsm_core import health as nsm_health
 from nsm_core import metrics as nsm_metrics
+from nsm_core import moments as nsm_moments
+from nsm_core import stats as nsm_stats
 from nsm_core import workshop as nsm_workshop
 from nsm_core._types import Period
 from nsm_core.samples import SAMPLES
@@ -200,3 +203,49 @@ def candidate_review(
         return nsm_workshop.review_candidate(events(source).lazy(), spec)
     except DataError as err:
         return str(err)
+
+
+@st.cache_data(max_entries=32, show_spinner="Estimating what a moment is worth…")
+def value_of_moment(
+    source: DataSource, event: str, threshold: int, window_days: int
+) -> nsm_stats.Estimate:
+    """Return the adjusted revenue lift per user who reaches the moment, with its CI."""
+    return nsm_moments.value_of_moment(
+        events(source).lazy(), event=event, threshold=threshold, window_days=window_days
+    )
+
+
+@st.cache_data(max_entries=16)
+def health_signals(source: DataSource) -> nsm_health.Signals:
+    """Return the events and columns the health scorecard found by name."""
+    return nsm_health.detect(events(source))
+
+
+@st.cache_data(max_entries=16, show_spinner="Counting the months…")
+def health_tables(source: DataSource, signals: nsm_health.Signals) -> nsm_health.HealthTables:
+    """Return the scorecard's stage-1 tables (monthly counts, sessions, NPS, funnel...)."""
+    return nsm_health.tables(events(source).lazy(), signals)
+
+
+def _economics_or_none(source: DataSource) -> nsm_economics.UnitEconomics | None:
+    try:
+        return unit_economics(source, nsm_economics.EconomicsSpec())
+    except DataError:
+        return None
+
+
+@st.cache_data(max_entries=16, show_spinner="Scoring the business…")
+def health_scorecard(source: DataSource, signals: nsm_health.Signals) -> nsm_health.Scorecard:
+    """Return every metric family of the Health page (or what each needs)."""
+    return nsm_health.scorecard(health_tables(source, signals), _economics_or_none(source))
+
+
+@st.cache_data(max_entries=16, show_spinner="Tracing the guardrails…")
+def guardrail_series(source: DataSource, signals: nsm_health.Signals) -> pl.DataFrame:
+    """Return each guardrail's value per complete month: (key, month_start, value)."""
+    margins = nsm_health.margin_months(
+        events(source).lazy(), spend(source), nsm_economics.EconomicsSpec()
+    )
+    return nsm_health.guardrail_series(
+        health_tables(source, signals), _economics_or_none(source), margins
+    )
