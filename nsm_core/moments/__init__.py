@@ -8,6 +8,14 @@ Stage 1 (`candidates`, lazy polars) reduces events to one row per user; stage 2
 (`estimate`, numpy) adjusts each candidate's lift for confounders; `discover` ranks.
 """
 
+from nsm_core.moments.action import (
+    NOT_REACHED,
+    REACHED,
+    Tracking,
+    experiment_text,
+    experiments,
+    tracking,
+)
 from nsm_core.moments.candidates import (
     ACTIVE_DAYS,
     ACTIVITY,
@@ -27,6 +35,7 @@ from nsm_core.moments.discover import (
     moment_label,
 )
 from nsm_core.moments.scores import DRIVER, HARMFUL, NO_EFFECT, NOT_ENOUGH, PROXY, VERDICTS
+from nsm_core.moments.segments import next_moments, segment_lifts, top_moments
 from nsm_core.moments.value import value_of_moment
 
 __all__ = [
@@ -38,17 +47,26 @@ __all__ = [
     "EARLY_EVENTS",
     "HARMFUL",
     "NOT_ENOUGH",
+    "NOT_REACHED",
     "NO_EFFECT",
     "PROXY",
+    "REACHED",
     "VERDICTS",
     "MomentSpec",
     "MomentsResult",
     "Outcome",
+    "Tracking",
     "UserTable",
     "analyse",
     "discover",
+    "experiment_text",
+    "experiments",
     "find_moments",
     "moment_label",
+    "next_moments",
+    "segment_lifts",
+    "top_moments",
+    "tracking",
     "user_table",
     "value_of_moment",
 ]

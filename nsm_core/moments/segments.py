@@ -1,0 +1,158 @@
+"""Who gains most from which moment: adjusted lifts per segment, and each user's next moments."""
+
+from typing import Final
+
+import numpy as np
+import polars as pl
+
+from nsm_core.moments import estimate, scores
+from nsm_core.moments.candidates import ALL_USERS, UserTable
+from nsm_core.moments.discover import MomentsResult
+from nsm_core.schema import USER, DataError
+
+MAX_SEGMENTS: Final = 8
+_SEGMENT_SCHEMA: Final = {
+    "moment": pl.String,
+    "segment": pl.String,
+    "users": pl.Int64,
+    "users_reached": pl.Int64,
+    "lift": pl.Float64,
+    "ci_low": pl.Float64,
+    "ci_high": pl.Float64,
+}
+
+
+def top_moments(ranked: pl.DataFrame, top: int = 3) -> pl.DataFrame:
+    """Return the best `top` likely causal drivers of a ranked table, one threshold per event.
+
+    Example:
+        >>> ranked = pl.DataFrame(
+        ...     {"rank": [1, 2, 3], "event": ["a", "a", "b"], "verdict": [scores.DRIVER] * 3}
+        ... )
+        >>> top_moments(ranked, 5)["event"].to_list()
+        ['a', 'b']
+    """
+    return (
+        ranked.filter(pl.col("verdict") == scores.DRIVER)
+        .sort("rank")
+        .unique("event", keep="first", maintain_order=True)
+        .head(top)
+    )
+
+
+def _values(table: UserTable, segment: str | None, min_users: int) -> list[str]:
+    """Return the segment's most common values among eligible users, each with enough users."""
+    if segment is None:
+        return []
+    if segment not in table.users.columns:
+        raise DataError(f"No property {segment!r} was kept per user; add it to the segments.")
+    sizes = (
+        table.users.filter("eligible")
+        .group_by(segment)
+        .agg(n=pl.len())
+        .filter(pl.col("n") >= 2 * min_users)
+        .sort(["n", segment], descending=[True, False])
+    )
+    return sizes[segment].head(MAX_SEGMENTS).to_list()
+
+
+def segment_lifts(
+    table: UserTable, result: MomentsResult, segment: str | None, top: int = 3
+) -> pl.DataFrame:
+    """Return the adjusted lift of each top moment within each value of `segment`.
+
+    (moment, segment, users, users_reached, lift, ci_low, ci_high): the same estimator as
+    the main table on the eligible users of one segment value, without that property among
+    the confounders (it is constant there). lift is null where a side has < min_users.
+    """
+    moments = top_moments(result.table, top)
+    spec = table.spec
+    index = {name: j for j, name in enumerate(table.events)}
+    users = table.users[segment].to_numpy() if segment else None
+    rows, cells = [], []
+    for value in _values(table, segment, spec.min_users):
+        pop = estimate.population(table, table.eligible & (users == value), drop=segment)
+        for moment, event, k in moments.select("moment", "event", "threshold").rows():
+            reached = int((pop.counts[:, index[event]] >= k).sum())
+            enough = min(reached, pop.y.size - reached) >= spec.min_users
+            rows.append((moment, value, pop.y.size, reached, enough))
+            if enough:
+                cells.append(estimate.event_cells(pop, index[event], [k])[0])
+    lifts = _adjust_rows(rows, cells, table)
+    return pl.DataFrame(
+        [(*row[:4], *fit) for row, fit in zip(rows, lifts, strict=True)],
+        schema=_SEGMENT_SCHEMA,
+        orient="row",
+    )
+
+
+def _adjust_rows(rows: list[tuple], cells: list[np.ndarray], table: UserTable) -> list[tuple]:
+    """Return (lift, ci_low, ci_high) per row, None where the row had too few users."""
+    spec = table.spec
+    fit = (
+        estimate.adjust(np.stack(cells), spec.outcome == "retained", spec.bootstrap, spec.seed)
+        if cells
+        else None
+    )
+    out, c = [], 0
+    for row in rows:
+        if not row[4]:
+            out.append((None, None, None))
+            continue
+        values = (fit.lift[c], fit.ci_low[c], fit.ci_high[c])
+        out.append(tuple(None if np.isnan(v) else float(v) for v in values))
+        c += 1
+    return out
+
+
+def _lift_matrix(
+    table: UserTable, moments: pl.DataFrame, by_segment: pl.DataFrame, segment: str | None
+) -> np.ndarray:
+    """Return (users × moments) expected lifts: the segment's own lift, else the overall one."""
+    n = table.users.height
+    overall = moments["lift"].to_numpy()
+    lifts = np.tile(overall, (n, 1))
+    if segment is None or by_segment.is_empty():
+        return lifts
+    values = table.users[segment].to_numpy()
+    for j, moment in enumerate(moments["moment"].to_list()):
+        own = by_segment.filter((pl.col("moment") == moment) & pl.col("lift").is_not_null())
+        for value, lift in own.select("segment", "lift").rows():
+            lifts[values == value, j] = lift
+    return lifts
+
+
+def next_moments(
+    table: UserTable, result: MomentsResult, segment: str | None = None, top: int = 3
+) -> pl.DataFrame:
+    """Return each user's next moments: the top moments they have not reached, best first.
+
+    (user_id, rank, moment, expected_lift, segment) for every user of `table` and every top
+    moment with count < threshold in their window; expected_lift = the adjusted lift in the
+    user's segment (the overall lift where the segment has too few users); only positive
+    lifts; rank 1 = the largest. Rows sorted by user_id, rank.
+    """
+    moments = top_moments(result.table, top)
+    by_segment = segment_lifts(table, result, segment, top) if segment else pl.DataFrame()
+    index = {name: j for j, name in enumerate(table.events)}
+    columns = [index[e] for e in moments["event"].to_list()]
+    lifts = _lift_matrix(table, moments, by_segment, segment)
+    open_ = table.counts[:, columns] < moments["threshold"].to_numpy()
+    user, j = np.nonzero(open_ & (lifts > 0))
+    lift = lifts[user, j]
+    order = np.lexsort((j, -lift, user))
+    user, j, lift = user[order], j[order], lift[order]
+    first = np.r_[True, user[1:] != user[:-1]] if user.size else np.zeros(0, bool)
+    starts = np.flatnonzero(first)
+    rank = np.arange(user.size) - np.repeat(starts, np.diff(np.r_[starts, user.size])) + 1
+    labels = pl.Series(moments["moment"].to_list(), dtype=pl.String)
+    seg = table.users[segment] if segment else pl.repeat(ALL_USERS, table.users.height, eager=True)
+    return pl.DataFrame(
+        {
+            USER: table.users[USER].gather(user),
+            "rank": rank.astype(np.int64),
+            "moment": labels.gather(j),
+            "expected_lift": lift,
+            "segment": seg.gather(user).cast(pl.String),
+        }
+    ).sort(USER, "rank")
