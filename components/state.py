@@ -148,6 +148,7 @@ def scenario_editor_version() -> int:
 # North Star and Workshop pages: the governed North Star and the facilitator's session.
 NORTH_STAR_CARD: Final = "north_star_card"
 NORTH_STAR_DRAFT: Final = "north_star_draft"
+NORTH_STAR_IMPORT: Final = "north_star_import_id"
 WORKSHOP: Final = "workshop_session"
 
 
@@ -194,3 +195,13 @@ def workshop_session() -> WorkshopSession:
 def set_workshop_session(session: WorkshopSession) -> None:
     """Remember the workshop session."""
     st.session_state[WORKSHOP] = session
+
+
+def card_import_done(file_id: str) -> bool:
+    """Return True when this uploaded card file was already imported (import it once)."""
+    return st.session_state.get(NORTH_STAR_IMPORT) == file_id
+
+
+def mark_card_imported(file_id: str) -> None:
+    """Remember that the uploaded card file `file_id` has been imported."""
+    st.session_state[NORTH_STAR_IMPORT] = file_id

@@ -130,6 +130,21 @@ def with_guardrails(card: GovernanceCard, guardrails: tuple[Guardrail, ...]) -> 
     return replace(card, guardrails=tuple(reversed(unique.values())))
 
 
+def change_labels(card: GovernanceCard) -> tuple[str, ...]:
+    """Return one label per logged change: the version it made, when, who and why.
+
+    Example:
+        >>> card = new_card(MetricSpec("WAU"))
+        >>> card = change(card, MetricSpec("MAU"), author="Ana", reason="r", when=date(2025, 1, 2))
+        >>> change_labels(card)
+        ('v2, 2025-01-02, Ana: r',)
+    """
+    return tuple(
+        f"v{i}, {c.when.isoformat()}, {c.author}: {c.reason}"
+        for i, c in enumerate(card.changes, start=2)
+    )
+
+
 def spec_changes(before: MetricSpec, after: MetricSpec) -> tuple[tuple[str, str, str], ...]:
     """Return (field, old, new) for every field that differs between two specs.
 

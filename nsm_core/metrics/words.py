@@ -2,6 +2,9 @@
 
 from typing import Final
 
+import polars as pl
+
+from nsm_core import fmt
 from nsm_core.metrics.spec import Exclusions, Filter, MetricSpec
 
 _OPS: Final = {
@@ -100,3 +103,56 @@ def describe(spec: MetricSpec) -> str:
     if excluded:
         text += f", excluding {'; '.join(excluded)}"
     return f"{text}, in {spec.unit}." if spec.unit else f"{text}."
+
+
+def latest(series: pl.DataFrame) -> tuple[float | None, float | None]:
+    """Return the last complete period's value and the one before it (None where missing).
+
+    Example:
+        >>> s = pl.DataFrame({"value": [1.0, 2.0, 5.0], "complete": [True, True, False]})
+        >>> latest(s)
+        (2.0, 1.0)
+    """
+    done = series.filter(pl.col("complete")).get_column("value").tail(2).to_list()
+    padded = [None, None, *done]
+    return padded[-1], padded[-2]
+
+
+def series_caption(series: pl.DataFrame, spec: MetricSpec) -> str:
+    """Return the latest complete period of a metric in words, with the change from before.
+
+    Example:
+        >>> from datetime import date
+        >>> s = pl.DataFrame(
+        ...     {
+        ...         "period_start": [date(2025, 3, 3), date(2025, 3, 10)],
+        ...         "value": [1000.0, 1204.0],
+        ...         "complete": [True, True],
+        ...     }
+        ... )
+        >>> series_caption(s, MetricSpec("WAU"))
+        'In the week of 10 Mar 2025, WAU was 1,204 users, +20.4% on the week before.'
+    """
+    done = series.filter(pl.col("complete"))
+    if done.is_empty():
+        return f"No complete {spec.grain} yet: the data ends inside its first {spec.grain}."
+    start, now = done.row(-1)[:2]
+    before = done.get_column("value")[-2] if done.height > 1 else None
+    shown = fmt.num(now, 0 if float(now or 0).is_integer() else 2)
+    text = f"In {fmt.period_name(start, spec.grain)}, {spec.name} was {shown} {spec.unit}".rstrip()
+    if before is None or now is None or not before:
+        return text + "."
+    return f"{text}, {(now / before - 1) * 100:+.1f}% on the {spec.grain} before."
+
+
+def latest_words(series: pl.DataFrame) -> tuple[str, str | None]:
+    """Return the last complete value and its change from the period before, as text.
+
+    Example:
+        >>> s = pl.DataFrame({"value": [1.0, 2.5, 9.0], "complete": [True, True, False]})
+        >>> latest_words(s)
+        ('2.50', '+1.50')
+    """
+    now, before = latest(series)
+    delta = None if now is None or before is None else f"{now - before:+,.2f}"
+    return fmt.num(now), delta
