@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import polars as pl
 from scipy.optimize import minimize
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
@@ -219,7 +220,8 @@ def fit_bgnbd(
     x, tx, big_t = _as_rfm(frequency, recency, T)
     _check_rfm(x, tx, big_t)
     w = np.ones(x.size) if weights is None else np.asarray(weights, dtype=float)
-    objective = _bgnbd_objective(x.astype(np.int64), tx, big_t, w)
+    x, tx, big_t, w_rows = _distinct_rows(x, tx, big_t, w)
+    objective = _bgnbd_objective(x.astype(np.int64), tx, big_t, w_rows)
     params, log_lik, cov = _maximise(objective, 4)
     r, alpha, a, b = params
     return BGNBD(r, alpha, a, b, log_lik, round(float(w.sum())), cov)
@@ -263,6 +265,20 @@ def _as_rfm(frequency: Array, recency: Array, T: Array) -> tuple[Array, Array, A
         np.asarray(recency, dtype=float),
         np.asarray(T, dtype=float),
     )
+
+
+def _distinct_rows(x: Array, tx: Array, big_t: Array, w: Array) -> tuple[Array, ...]:
+    """Collapse customers with identical (x, t_x, T), summing weights.
+
+    RFM from real data is in whole days, so many customers share a row (8x fewer rows for
+    1M customers with ages up to 39 weeks) and each likelihood pass gets that much cheaper.
+    """
+    rows = (
+        pl.DataFrame({"x": x, "tx": tx, "T": big_t, "w": w})
+        .group_by("x", "tx", "T")
+        .agg(pl.col("w").sum())
+    )
+    return tuple(rows[c].to_numpy() for c in ("x", "tx", "T", "w"))
 
 
 def _check_rfm(x: Array, tx: Array, big_t: Array) -> None:
@@ -315,33 +331,40 @@ def _bgnbd_objective(x: Array, tx: Array, big_t: Array, w: Array) -> Objective:
 
 
 def _gg_objective(x: Array, m: Array, w: Array) -> Objective:
-    """Negative log-likelihood of Gamma-Gamma and its gradient in log-parameters."""
-    log_m = np.log(m)
-    log_x = np.log(x)
+    """Negative log-likelihood of Gamma-Gamma and its gradient in log-parameters.
+
+    Gamma-function terms depend on x only and are evaluated per distinct x; per customer,
+    a pass costs one log and one division.
+    """
+    n_x = np.bincount(x.astype(np.int64), weights=w)
+    xs = np.arange(n_x.size, dtype=float)
     xm = x * m
+    wx = w * x
+    sum_w = w.sum()
+    const = wx @ np.log(m), wx @ np.log(x), w @ np.log(m)  # Σ w·x·ln m, Σ w·x·ln x, Σ w·ln m
 
     def nll(log_params: Array) -> tuple[float, Array]:
         p, q, gamma = np.exp(log_params)
-        px = p * x
+        px = p * xs
         log_g_xm = np.log(gamma + xm)
+        by_x = gammaln(px + q) - gammaln(np.maximum(px, 1e-300)) - gammaln(q)
         ll = (
-            gammaln(px + q)
-            - gammaln(px)
-            - gammaln(q)
-            + q * np.log(gamma)
-            + (px - 1) * log_m
-            + px * log_x
-            - (px + q) * log_g_xm
+            n_x[1:] @ by_x[1:]
+            + sum_w * q * np.log(gamma)
+            + p * (const[0] + const[1])
+            - const[2]
+            - (p * wx + q * w) @ log_g_xm
         )
-        psi = digamma(px + q)
+        psi_pq = digamma(px + q)
+        psi_p = digamma(np.maximum(px, 1e-300))
         grad = np.array(
             [
-                w @ (x * (psi - digamma(px) + log_m + log_x - log_g_xm)),
-                w @ (psi - digamma(q) + np.log(gamma) - log_g_xm),
-                w @ (q / gamma - (px + q) / (gamma + xm)),
+                (n_x * xs)[1:] @ (psi_pq - psi_p)[1:] + const[0] + const[1] - wx @ log_g_xm,
+                n_x[1:] @ (psi_pq - digamma(q))[1:] + sum_w * np.log(gamma) - w @ log_g_xm,
+                sum_w * q / gamma - (p * wx + q * w) @ (1 / (gamma + xm)),
             ]
         )
-        return -float(w @ ll), -grad * np.array([p, q, gamma])
+        return -float(ll), -grad * np.array([p, q, gamma])
 
     return nll
 
