@@ -1,5 +1,6 @@
 """Widgets of the Scenarios page: presets, JSON load/save, the scenario form, the URL link."""
 
+import math
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -226,12 +227,25 @@ def plan_form(plan: Plan, source: DataSource, mode: ValueMode) -> tuple[Plan, Va
     return new, choice
 
 
-def value_estimate(source: DataSource, plan: Plan, choice: ValueChoice) -> Estimate:
-    """Return the value per moment with its interval: the ± typed in, or the data's estimate."""
+def value_estimate(
+    source: DataSource, plan: Plan, choice: ValueChoice
+) -> tuple[Estimate, str | None]:
+    """Return the value per moment with its interval, and a warning when data fell short.
+
+    Typed: the first moment scenario's value ± the margin typed in. From data: the adjusted
+    revenue lift; when the data cannot give one, the typed values are used and the warning
+    says why.
+    """
+    typed = scenarios.typed_value(scenarios.reference_value(list(plan.scenarios)), 5.0)
     if choice.mode == "typed":
-        reference = scenarios.reference_value(list(plan.scenarios))
-        return scenarios.typed_value(reference, choice.plus_minus)
-    return cached.value_of_moment(source, choice.event, choice.threshold, choice.window_days)
+        return scenarios.typed_value(typed.value, choice.plus_minus), None
+    estimate = cached.value_of_moment(source, choice.event, choice.threshold, choice.window_days)
+    if math.isnan(estimate.value):
+        return typed, (
+            f"The data cannot value {choice.event!r} ({estimate.method}); the values typed in "
+            "the table are used, ± $5."
+        )
+    return estimate, None
 
 
 def value_sentence(value: Estimate) -> str:
@@ -246,6 +260,6 @@ def value_sentence(value: Estimate) -> str:
 
 def priced(plan: Plan, choice: ValueChoice, value: Estimate) -> list[scenarios.Scenario]:
     """Return the scenarios to compute: as typed, or each moment valued at the data's estimate."""
-    if choice.mode == "typed":
+    if choice.mode == "typed" or value.method == "typed in":
         return list(plan.scenarios)
     return scenarios.with_value(list(plan.scenarios), value.value)

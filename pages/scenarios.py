@@ -27,10 +27,12 @@ mode = inputs.value_mode()
 plan, choice = inputs.plan_form(plan, source, mode)
 
 try:
-    value = inputs.value_estimate(source, plan, choice)
+    value, shortfall = inputs.value_estimate(source, plan, choice)
 except DataError as err:
     st.error(str(err), icon=":material/error:")
     st.stop()
+if shortfall:
+    st.warning(shortfall, icon=":material/warning:")
 st.caption(inputs.value_sentence(value))
 priced = inputs.priced(plan, choice, value)
 

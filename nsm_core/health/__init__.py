@@ -26,7 +26,14 @@ from nsm_core.health.scorecard import (
     scorecard,
     tables,
 )
-from nsm_core.health.signals import SIGNAL_TITLES, SignalKey, Signals, detect
+from nsm_core.health.signals import (
+    SIGNAL_TITLES,
+    SignalKey,
+    Signals,
+    detect,
+    numeric_properties,
+)
+from nsm_core.health.words import as_of_caption, badge, delta, status_table
 
 __all__ = [
     "FAMILY_TITLES",
@@ -42,16 +49,21 @@ __all__ = [
     "Scorecard",
     "SignalKey",
     "Signals",
+    "as_of_caption",
     "attach",
+    "badge",
     "card_guardrail",
     "classify",
     "default_guardrails",
+    "delta",
     "detect",
     "evaluate",
     "guardrail_series",
     "margin_months",
+    "numeric_properties",
     "scorecard",
     "show",
     "slope",
+    "status_table",
     "tables",
 ]

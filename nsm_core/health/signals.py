@@ -116,3 +116,15 @@ def detect(events: pl.DataFrame | pl.LazyFrame) -> Signals:
         _column(columns, NPS_COLUMNS),
         _column(columns, LATENCY_COLUMNS),
     )
+
+
+def numeric_properties(catalog: pl.DataFrame) -> list[str]:
+    """Return the numeric property columns of a property catalog (catalog.property_catalog).
+
+    Example:
+        >>> cat = pl.DataFrame({"property": ["plan", "nps"], "type": ["String", "Int64"]})
+        >>> numeric_properties(cat)
+        ['nps']
+    """
+    numeric = pl.col("type").str.contains(r"^(Int|UInt|Float|Decimal)")
+    return catalog.filter(numeric)["property"].to_list()
