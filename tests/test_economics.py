@@ -254,3 +254,45 @@ def test_revenue_movements_match_duckdb_sql():
         assert np.allclose(
             got[column].to_numpy().astype(float), expected[column].to_numpy().astype(float)
         )
+
+
+def test_light_retention_path_matches_full_result(result):
+    from nsm_core.economics import revenue_retention_of
+
+    retention, movements = revenue_retention_of(EVENTS.lazy(), SPEC)
+    assert retention == result.retention
+    assert movements.equals(result.movements)
+
+
+def test_display_tables_and_captions(result):
+    from nsm_core.economics import display
+
+    table = display.ltv_table(result)
+    assert table["method"].to_list() == [e.label for e in result.ltvs]
+    assert table["ltv"][1] == pytest.approx(150 / 3 + 10 + 50 / 3)
+    lines = dict(display.contribution_table(result.contribution).select("item", "total").rows())
+    assert lines["= Gross profit"] == 230.0
+    assert lines["Contribution margin"] == pytest.approx(-320.0)
+    text = display.headline(result, "cohort")
+    assert "$76.67" in text
+    assert "$183.33" in text
+    assert "each customer costs more to acquire" in text
+    assert "not pass CAC within 4 months" in display.payback_caption(result)
+    assert "over 12 months" not in display.payback_caption(result)  # 4.8 months
+    long = display.movements_long(result.movements)
+    assert long.filter(pl.col("movement") == "churn")["amount"].sum() == -250.0
+    assert "spend table" not in display.missing_inputs(result)
+
+
+def test_charts_have_titles_axes_and_tooltips(result):
+    from nsm_core.charts import economics as charts
+
+    for chart in (
+        charts.ltv_curve_chart(result.ltv_curve, result.cac),
+        charts.cac_chart(result.acquisition.by_month),
+        charts.roi_chart(result.acquisition.by_channel),
+        charts.cohort_margin_chart(result.cohorts),
+    ):
+        spec = chart.to_dict()
+        assert spec["title"]["text"]
+        assert "tooltip" in str(spec)

@@ -29,7 +29,12 @@ from nsm_core.economics.margins import (
     revenue_retention,
 )
 from nsm_core.economics.probabilistic import CustomerModel, customer_values, model_ltv
-from nsm_core.economics.report import Acquisition, UnitEconomics, unit_economics
+from nsm_core.economics.report import (
+    Acquisition,
+    UnitEconomics,
+    revenue_retention_of,
+    unit_economics,
+)
 from nsm_core.economics.rfm import RFMSpec, purchases, rfm_summary
 from nsm_core.economics.tables import EconomicsSpec, customer_months, customers
 
@@ -63,6 +68,7 @@ __all__ = [
     "purchases",
     "revenue_movements",
     "revenue_retention",
+    "revenue_retention_of",
     "rfm_summary",
     "unit_economics",
 ]

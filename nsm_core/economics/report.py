@@ -188,3 +188,25 @@ def unit_economics(
         model=model,
         warnings=costs.warnings + acq_warnings,
     )
+
+
+def revenue_retention_of(
+    events: pl.LazyFrame, spec: EconomicsSpec
+) -> tuple[margins.RevenueRetention, pl.DataFrame]:
+    """Return CRR, NRR (DRR), GRR, churn and the monthly movements, without the LTV models.
+
+    The light path for pages that need only retention (Health): stage 1 plus
+    `margins.revenue_movements` over complete months.
+
+    Raises:
+        DataError: when no event carries revenue.
+    """
+    cm, last = pl.collect_all([customer_months(events, spec), last_complete_month(events)])
+    if cm.is_empty():
+        raise DataError("No payments found: revenue retention needs events with revenue > 0.")
+    last_month = int(last.item())
+    rows = margins.movement_rows(
+        cm.filter(pl.col("month") <= last_month), last_month, spec.customer
+    )
+    movements = margins.revenue_movements(rows)
+    return margins.revenue_retention(movements), movements
