@@ -1,0 +1,97 @@
+"""Scenarios and Health pages: the scenario maths, and the health scorecard's stage 1.
+
+- scenarios: 20 scenarios over 120 months, compare + monthly + 4,000-draw simulation +
+  tornado, the whole recompute of the page after a submit. No DuckDB equivalent.
+- health monthly counts: `monthly_table` (one pass over all events) beside DuckDB SQL
+  computing the same table.
+- health stage 1: every table of the scorecard (monthly counts, WAU, sessions from 30-minute
+  gaps, funnel), collected together, as the page's cache fills it.
+"""
+
+import resource
+from pathlib import Path
+from typing import Final
+
+import polars as pl
+
+from bench._harness import Row, best_of, duckdb_connection, events_parquet, in_fresh_process
+from nsm_core import health, scenarios
+from nsm_core.health.monthly import monthly_table
+
+# The bench events have neutral names: give three of them the roles the scorecard looks for.
+SIGNALS: Final = health.Signals(
+    (
+        ("ticket", ("event_20",)),
+        ("unsubscribe", ("event_25",)),
+        ("error", ("event_27",)),
+        ("lead", ("signup",)),
+        ("customer", ("purchase",)),
+    )
+)
+MONTHLY_SQL: Final = """
+SELECT year(ts) * 12 + month(ts) - 1 AS month,
+       count(DISTINCT user_id) AS active_users, count(*) AS events,
+       sum(revenue) AS revenue, sum(greatest(revenue, 0)) AS gross_revenue,
+       sum(greatest(-revenue, 0)) AS refunded, count(*) FILTER (revenue > 0) AS payments,
+       count(*) FILTER (event = 'event_20') AS tickets,
+       count(*) FILTER (event = 'event_25') AS unsubscribes,
+       count(*) FILTER (event = 'event_27') AS errors
+FROM (SELECT user_id, event, timezone('UTC', ts) AS ts, revenue FROM ev)
+GROUP BY ALL ORDER BY 1
+"""
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def scenario_time() -> tuple[float, float]:
+    """Return (best seconds, peak MB) of the Scenarios page's recompute (child)."""
+    plan = [
+        scenarios.Scenario(f"S{i}", 30_000.0 - 500 * i, 100.0 * i, 20.0, 1_000.0 * i)
+        for i in range(20)
+    ]
+    value = scenarios.typed_value(20.0, 5.0)
+
+    def page() -> None:
+        scenarios.compare(plan, 120)
+        scenarios.monthly(plan, 120)
+        scenarios.simulate(plan, 120, value, scenarios.SimulationSpec(moments_cv=0.2))
+        scenarios.sensitivity(plan, 120, value)
+
+    return best_of(page, 3), _peak_mb()
+
+
+def monthly_ours(path: Path) -> tuple[float, float]:
+    """Return (best seconds, peak MB) of the health monthly counts on events in memory."""
+    events = pl.read_parquet(path)
+    seconds = best_of(lambda: monthly_table(events.lazy(), SIGNALS).collect(), 3)
+    return seconds, _peak_mb()
+
+
+def monthly_duckdb(path: Path) -> float:
+    """Return the best seconds of the same monthly table in DuckDB (events in memory)."""
+    con = duckdb_connection()
+    con.execute(f"CREATE TABLE ev AS SELECT * FROM read_parquet('{path}')")
+    return best_of(lambda: con.execute(MONTHLY_SQL).fetchall(), 3)
+
+
+def stage1_time(path: Path) -> tuple[float, float]:
+    """Return (best seconds, peak MB) of every scorecard table, collected together."""
+    events = pl.read_parquet(path)
+    seconds = best_of(lambda: health.tables(events.lazy(), SIGNALS), 3)
+    return seconds, _peak_mb()
+
+
+def run(sizes: list[int]) -> list[Row]:
+    """Time the scenario recompute once, and the health stage 1 at each size."""
+    seconds, peak = in_fresh_process(scenario_time)
+    rows = [Row("scenarios page recompute (20 × 120 months)", 20, seconds, None, peak, "best of 3")]
+    for n in sizes:
+        path = events_parquet(n)
+        ours, peak = in_fresh_process(monthly_ours, path)
+        duck = in_fresh_process(monthly_duckdb, path)
+        rows.append(Row("health monthly counts", n, ours, duck, peak, "best of 3"))
+        stage1, peak = in_fresh_process(stage1_time, path)
+        rows.append(Row("health scorecard stage 1", n, stage1, None, peak, "best of 3"))
+    return rows
