@@ -88,6 +88,7 @@ def business(monthly: pl.DataFrame, econ: UnitEconomics | None) -> Family:
                 f"recurring ÷ all revenue; recurring = {econ.recurring.rule}",
             )
         )
+    if econ is not None and econ.contribution.cogs > 0:
         readings.append(
             Reading(
                 "Gross margin",

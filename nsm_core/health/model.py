@@ -6,7 +6,9 @@ from typing import Final, Literal, TypeAlias
 
 from nsm_core import fmt
 
-Unit: TypeAlias = Literal["money", "share", "count", "number", "minutes", "points", "ms", "ratio"]
+Unit: TypeAlias = Literal[
+    "money", "share", "count", "number", "minutes", "months", "points", "ms", "ratio"
+]
 FamilyKey: TypeAlias = Literal[
     "business",
     "funnel",
@@ -110,6 +112,7 @@ def show(value: float | None, unit: Unit) -> str:
         "count": lambda x: fmt.count(x),
         "number": lambda x: fmt.num(x, 2),
         "minutes": lambda x: f"{fmt.num(x, 1)} min",
+        "months": lambda x: f"{fmt.num(x, 1)} months",
         "points": lambda x: f"{x:+.0f}",
         "ms": lambda x: f"{fmt.count(x)} ms",
         "ratio": lambda x: f"{fmt.num(x, 1)}×",

@@ -72,7 +72,7 @@ def marketing_roi(econ: UnitEconomics | None) -> Family:
         Reading(
             "Marketing ROI, all channels",
             blended,
-            "ratio",
+            "share",
             "(revenue of acquired customers − ad spend) ÷ ad spend",
         ),
     ]
@@ -86,7 +86,7 @@ def marketing_roi(econ: UnitEconomics | None) -> Family:
                 Reading(
                     f"ROI, {word} channel: {row['channel']}",
                     row["marketing_roi"],
-                    "ratio",
+                    "share",
                     "same, for one channel",
                 )
             )
@@ -101,8 +101,10 @@ def customer_roi(econ: UnitEconomics | None) -> Family:
         >>> customer_roi(None).available
         False
     """
-    if econ is None or econ.cac is None:
+    if econ is None:
         return Family("customer_roi", needs=f"{NEEDS_REVENUE} and {NEEDS_SPEND}")
+    if econ.cac is None:
+        return Family("customer_roi", needs=NEEDS_SPEND)
     ltv = econ.ltv("cohort")
     readings = (
         Reading(
@@ -113,8 +115,8 @@ def customer_roi(econ: UnitEconomics | None) -> Family:
         Reading(
             "Payback",
             econ.payback_months(),
-            "number",
-            "months: CAC ÷ (ARPA × gross margin)",
+            "months",
+            "CAC ÷ (ARPA × gross margin)",
             higher_is_better=False,
         ),
     )
