@@ -120,7 +120,7 @@ def lift_chart(data: pl.DataFrame) -> alt.LayerChart:
     return titled(
         alt.layer(bars, points, zero),
         "Does reaching it early lead retention?",
-        "Adjusted for channel and first-week active days; bars are 95% intervals",
+        "Adjusted for channel and first-week activity; bars are 95% intervals",
     )
 
 

@@ -154,7 +154,7 @@ def _focus_specs(row: _Star, base: MetricSpec) -> dict[Focus, MetricSpec]:
         specs["breadth"] = breadth
     specs["depth"] = replace(
         base,
-        name=f"{counts.capitalize()} per {who[:-1]} who {row.verb}",
+        name=f"{counts.capitalize()} per {who[:-1]} who {row.verb}, per {row.grain}",
         aggregation=base.aggregation if sums else "events",
         per_user=True,
         unit=f"{counts} per {who[:-1]}",

@@ -12,13 +12,17 @@ from nsm_core.workshop.review import (
 from nsm_core.workshop.scoring import (
     CRITERIA,
     WorkshopResult,
+    apply_saved,
     default_weights,
     rank,
     result_json,
     result_markdown,
     suggested_scores,
+    weights_from,
+    winner,
     workshop_result,
 )
+from nsm_core.workshop.tables import evidence_table, weekly_series
 
 __all__ = [
     "CRITERIA",
@@ -26,9 +30,11 @@ __all__ = [
     "CheckSpec",
     "Evidence",
     "WorkshopResult",
+    "apply_saved",
     "caption",
     "default_weights",
     "evidence",
+    "evidence_table",
     "rank",
     "rating",
     "result_json",
@@ -38,5 +44,8 @@ __all__ = [
     "suggested_scores",
     "unit_table",
     "vanity_flags",
+    "weekly_series",
+    "weights_from",
+    "winner",
     "workshop_result",
 ]

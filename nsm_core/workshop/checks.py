@@ -27,6 +27,8 @@ from nsm_core.schema import ACCOUNT, EVENT, REVENUE, TS, USER
 CHANNEL_COLUMNS: Final = ("channel", "acquisition_channel", "utm_source", "source")
 UNIT: Final = "unit"
 EARLY_DAYS: Final = "early_active_days"
+EARLY_EVENTS: Final = "early_events"
+VOLUME_BAND: Final = "early_volume_quintile"
 NONE: Final = "(none)"
 
 
@@ -45,8 +47,9 @@ class Evidence:
 
     rho_*: Spearman rank correlation of x with retained / revenue. raw_lift: retention rate
     of achievers − others (Newcombe). adjusted_lift / revenue_lift: the same difference
-    within strata of acquisition channel × first-week active days, size-weighted
-    (observational: it removes what those explain, not every confounder).
+    within strata of acquisition channel × first-week active days × quintile of first-week
+    events, size-weighted (observational: it removes what general early activity explains,
+    not every confounder). coverage: share of units in strata with both groups.
     """
 
     n: int
@@ -87,11 +90,12 @@ def _counted_mask(spec: MetricSpec) -> pl.Expr:
 def unit_table(
     events: pl.LazyFrame | pl.DataFrame, spec: MetricSpec, check: CheckSpec
 ) -> pl.LazyFrame:
-    """Return one row per unit: x, volume, early_active_days, retained, revenue, eligible, channel.
+    """Return one row per unit: x, volume, early activity, retained, revenue, eligible, channel.
 
-    events -> (unit, x Float64, volume Float64, early_active_days UInt32, retained Boolean,
-    revenue Float64, eligible Boolean, channel String). volume = the unit's counted amount
-    over the whole upload; eligible = t0 + (b + 1) days ≤ the last event of the upload.
+    events -> (unit, x Float64, volume Float64, early_active_days UInt32, early_events UInt32,
+    retained Boolean, revenue Float64, eligible Boolean, channel String). volume = the unit's
+    counted amount over the whole upload; early_* count distinct own days and events on days
+    0..early_days−1; eligible = t0 + (b + 1) days ≤ the last event of the upload.
     """
     lazy = exclude(events.lazy(), spec.exclusions)
     entity = ACCOUNT if spec.entity == "account" else USER
@@ -117,6 +121,7 @@ def unit_table(
             x=pl.col("_amount").filter(counted & early).sum(),
             volume=pl.col("_amount").filter(counted).sum(),
             early_active_days=day.filter(early).n_unique(),
+            early_events=early.sum(),
             retained=day.is_between(first, last).any(),
             revenue=pl.col(REVENUE).filter(day.is_between(first, last)).sum(),
             eligible=(pl.col("_start").first() + (last + 1) * US_PER_DAY) <= pl.col("_end").first(),
@@ -198,6 +203,16 @@ def _raw_lift(
     return stats.Estimate(a1 / n1 - a0 / n0, low, high, n1 + n0, method, confidence)
 
 
+def _strata(eligible: pl.DataFrame, treated: np.ndarray) -> tuple[pl.DataFrame, list[str]]:
+    """Return the units with their treatment and stratum columns, and the stratum names."""
+    # Early activity stands in for the hidden engagement that drives both early use and
+    # retention; matching on it is what separates a moment from a proxy of engagement.
+    band = (pl.col(EARLY_EVENTS).rank("min") * 5 // (pl.len() + 1)).alias(VOLUME_BAND)
+    channels = eligible.get_column("channel").n_unique() > 1
+    strata = [*(["channel"] if channels else []), EARLY_DAYS, VOLUME_BAND]
+    return eligible.with_columns(band, treated=pl.Series(treated, dtype=pl.Boolean)), strata
+
+
 def evidence(units: pl.DataFrame, spec: MetricSpec, check: CheckSpec) -> Evidence:
     """Return how the eligible units' early value relates to retention and revenue.
 
@@ -209,10 +224,7 @@ def evidence(units: pl.DataFrame, spec: MetricSpec, check: CheckSpec) -> Evidenc
     retained = eligible.get_column("retained").to_numpy()
     revenue = eligible.get_column("revenue").to_numpy()
     has_revenue = bool(np.any(revenue != 0))
-    frame = eligible.with_columns(treated=pl.Series(treated))
-    strata = (
-        ["channel", EARLY_DAYS] if eligible.get_column("channel").n_unique() > 1 else [EARLY_DAYS]
-    )
+    frame, strata = _strata(eligible, treated)
     adjusted, coverage = stratified_difference(frame, "retained", strata, check.confidence)
     revenue_lift = stratified_difference(frame, "revenue", strata, check.confidence)[0]
     return Evidence(

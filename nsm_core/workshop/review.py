@@ -178,8 +178,8 @@ def caption(review: CandidateReview) -> str:
         )
     return (
         f"Of {fmt.count(ev.n)} {who} old enough to judge, {fmt.count(ev.achievers)} reached it in "
-        f"their first week. Compared with {who} from the same channel who were active on as "
-        f"many days, they were retained {ev.adjusted_lift.describe('pp', who)}."
+        f"their first week. Compared with {who} from the same channel who were as active that "
+        f"week (days and events), they were retained {ev.adjusted_lift.describe('pp', who)}."
     )
 
 

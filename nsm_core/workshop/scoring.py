@@ -14,6 +14,7 @@ from typing import Any, Final
 import polars as pl
 
 from nsm_core import fmt
+from nsm_core.metrics import MetricSpec
 from nsm_core.workshop.review import CandidateReview, sequencing_hint
 
 CRITERIA: Final = (
@@ -111,6 +112,43 @@ def rank(scores: pl.DataFrame, weights: pl.DataFrame) -> pl.DataFrame:
         .sort(["Score", VOTES, CANDIDATE], descending=[True, True, False], nulls_last=True)
         .with_row_index("Rank", offset=1)
         .select(pl.col("Rank").cast(pl.Int64), CANDIDATE, "Score", VOTES)
+    )
+
+
+def apply_saved(suggested: pl.DataFrame, saved: tuple[tuple[object, ...], ...]) -> pl.DataFrame:
+    """Return the suggested matrix with each candidate's row replaced by its saved edits.
+
+    saved: rows (Candidate, criteria..., Votes) as the facilitator left them; rows of
+    candidates no longer in `suggested` are ignored, new candidates keep the suggestion.
+
+    Example:
+        >>> s = suggested_scores(()).vstack(
+        ...     pl.DataFrame(
+        ...         [["A", 3, 3, 3, 3, 3, 3, 0]], schema=suggested_scores(()).schema, orient="row"
+        ...     )
+        ... )
+        >>> apply_saved(s, (("A", 5, 5, 5, 5, 5, 5, 7), ("Gone", 1, 1, 1, 1, 1, 1, 1))).row(0)
+        ('A', 5, 5, 5, 5, 5, 5, 7)
+    """
+    if not saved:
+        return suggested
+    edits = pl.DataFrame(list(saved), schema=suggested.columns, orient="row")
+    edits = edits.cast(suggested.schema, strict=False)
+    return suggested.update(edits, on=CANDIDATE, how="left", include_nulls=True)
+
+
+def weights_from(saved: tuple[tuple[str, float], ...]) -> pl.DataFrame:
+    """Return the weights table: the saved weights, equal weights for criteria not saved.
+
+    Example:
+        >>> weights_from((("Leads revenue", 3.0),)).row(1)
+        ('Leads revenue', 3.0)
+    """
+    given = dict(saved)
+    return default_weights().with_columns(
+        pl.col("Criterion")
+        .replace_strict(given, default=1.0, return_dtype=pl.Float64)
+        .alias("Weight")
     )
 
 
@@ -214,3 +252,11 @@ def workshop_result(
     return WorkshopResult(
         reviews, scores, weights, rank(scores, weights), sequencing_hint(summary, reviews)
     )
+
+
+def winner(result: WorkshopResult) -> MetricSpec | None:
+    """Return the spec of the top-ranked candidate (None when nothing is ranked)."""
+    if result.ranking.is_empty():
+        return None
+    top = result.ranking.get_column(CANDIDATE)[0]
+    return next((r.spec for r in result.reviews if r.spec.name == top), None)
