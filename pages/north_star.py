@@ -46,7 +46,7 @@ view = st.segmented_control(
     default="card" if card else "define",
     required=True,
     format_func=VIEWS.get,
-    key="ns_view",
+    key="ns_view_card" if card else "ns_view_new",
     help="See the governed North Star, or define a new one / change its definition.",
 )
 
