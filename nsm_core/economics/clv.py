@@ -83,7 +83,7 @@ class BGNBD:
 
         E = (a+b+x-1)/(a-1) · [1 - (1-z)^(a-1) · 2F1(a+b-1-r, a-1; a+b+x-1; z)] · P(alive),
         z = t/(α+T+t); the 2F1 is FHL (2005) eq. 10 after Euler's transformation, which
-        stays finite for heavy buyers.
+        stays finite for heavy buyers (eq. 10 as printed is used where it does not).
 
         Example:
             >>> m = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426, log_likelihood=0, n_customers=1)
@@ -92,8 +92,13 @@ class BGNBD:
         """
         x, tx, big_t = _as_rfm(frequency, recency, T)
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
-        z = t / (alpha + big_t + t)
-        bracket = 1 - (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+        # z < 1 keeps (1 - z)^(a - 1) finite when a fit drives α to 0 for customers with T = 0
+        z = np.minimum(t / (alpha + big_t + t), 1 - 1e-12)
+        with np.errstate(all="ignore"):
+            euler = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+            # a, b huge (no dropout heterogeneity): 0 · inf above; the direct form is fine there
+            direct = (1 - z) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z)
+        bracket = 1 - np.where(np.isfinite(euler), euler, direct)
         return (a + b + x - 1) / (a - 1) * bracket * self.p_alive(x, tx, big_t)
 
     def sample(self, T: Array, seed: int = 42) -> tuple[Array, Array]:  # noqa: N803
