@@ -7,7 +7,7 @@ import streamlit as st
 from components import cached, state
 from components.inputs_metrics import metric_form, template_label
 from components.state import DataSource
-from nsm_core import workshop
+from nsm_core import metrics, workshop
 from nsm_core.metrics import MetricSpec
 from nsm_core.workshop import CandidateReview
 
@@ -18,13 +18,16 @@ def candidate_options(source: DataSource) -> dict[str, MetricSpec]:
     options = {f"{card.spec.name} (our North Star)": card.spec} if card else {}
     options |= {f"{spec.name} (custom)": spec for spec in state.workshop_session().custom}
     fits = cached.metric_templates(source)
-    return options | {template_label(f): f.spec for f in fits if f.ok and f.spec is not None}
+    options |= {template_label(f): f.spec for f in fits if f.ok and f.spec is not None}
+    names = cached.event_catalog(source).get_column("event").to_list()
+    return options | {spec.name: spec for spec in metrics.event_metrics(names)}
 
 
 def candidate_picker(options: dict[str, MetricSpec]) -> list[MetricSpec]:
     """Return the 3 to 6 candidates the facilitator picks (names made unique)."""
     session = state.workshop_session()
-    default = [c for c in session.chosen if c in options] or list(options)[:3]
+    stars = [label for label in options if "(North Star" in label or "(our North Star)" in label]
+    default = [c for c in session.chosen if c in options] or stars[:4] or list(options)[:3]
     chosen = st.multiselect(
         "Candidate North Stars (3 to 6)",
         list(options),

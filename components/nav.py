@@ -25,11 +25,15 @@ PAGES: Final[tuple[PageSpec, ...]] = (
     PageSpec("pages/overview.py", "Overview", ":material/home:", "Data", "overview", default=True),
     PageSpec("pages/data.py", "Data", ":material/table_chart:", "Data", "data"),
     # Define
+    PageSpec("pages/north_star.py", "North Star", ":material/star:", "Define", "north-star"),
+    PageSpec("pages/workshop.py", "Workshop", ":material/groups:", "Define", "workshop"),
     # Analyse
     PageSpec("pages/drivers.py", "Driver tree", ":material/account_tree:", "Analyse", "drivers"),
+    PageSpec("pages/moments.py", "High-value moments", ":material/bolt:", "Analyse", "moments"),
     # Decide
     PageSpec("pages/scenarios.py", "Scenarios", ":material/compare_arrows:", "Decide", "scenarios"),
     PageSpec("pages/economics.py", "Unit economics", ":material/payments:", "Decide", "economics"),
+    PageSpec("pages/health.py", "Health", ":material/monitor_heart:", "Decide", "health"),
 )
 
 

@@ -259,3 +259,19 @@ def fit_all(event_names: Iterable[str], columns: Iterable[str]) -> tuple[Templat
     """Return every template fitted to a dataset (see fit_template), in registry order."""
     names, cols = list(event_names), list(columns)
     return tuple(fit_template(t, names, cols) for t in TEMPLATES.values())
+
+
+def event_metrics(
+    event_names: Iterable[str], skip: tuple[str, ...] = ("signup",)
+) -> tuple[MetricSpec, ...]:
+    """Return one breadth metric per event: users who did it, per week (for side-by-side use).
+
+    Example:
+        >>> [s.name for s in event_metrics(["signup", "save_favorite"])]
+        ['Users who did save_favorite, per week']
+    """
+    return tuple(
+        MetricSpec(f"Users who did {name}, per week", events=(name,), unit="users")
+        for name in sorted(set(event_names))
+        if name not in skip
+    )
