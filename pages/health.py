@@ -19,12 +19,9 @@ render.warnings(card.warnings)
 st.subheader("Scorecard")
 st.caption(health.as_of_caption(card))
 grid = st.columns(2)
-for i, family in enumerate(card.families):
+for i, family in enumerate(f for f in card.families if f.available):
     with grid[i % 2].container(border=True):
         st.markdown(f"**{family.title}**")
-        if not family.available:
-            render.empty(f"Needs {family.needs}.")
-            continue
         cols = st.columns(min(len(family.readings), 4))
         for j, reading in enumerate(family.readings):
             cols[j % len(cols)].metric(
@@ -36,8 +33,10 @@ for i, family in enumerate(card.families):
                 if reading.compared_with
                 else reading.formula,
             )
-        if family.basis:
-            st.caption(f"From {family.basis}.")
+        st.caption(f"From {family.basis}.")
+missing = health.missing_families(card)
+if missing:
+    render.empty(missing)
 
 st.subheader("Guardrails")
 st.caption(

@@ -33,7 +33,13 @@ from nsm_core.health.signals import (
     detect,
     numeric_properties,
 )
-from nsm_core.health.words import as_of_caption, badge, delta, status_table
+from nsm_core.health.words import (
+    as_of_caption,
+    badge,
+    delta,
+    missing_families,
+    status_table,
+)
 
 __all__ = [
     "FAMILY_TITLES",
@@ -60,6 +66,7 @@ __all__ = [
     "evaluate",
     "guardrail_series",
     "margin_months",
+    "missing_families",
     "numeric_properties",
     "scorecard",
     "show",

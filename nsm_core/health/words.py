@@ -56,6 +56,19 @@ def as_of_caption(card: Scorecard) -> str:
     )
 
 
+def missing_families(card: Scorecard) -> str:
+    """Return, as Markdown bullets, each family the data cannot compute and what it needs.
+
+    Example:
+        >>> from nsm_core.health.model import Family
+        >>> print(missing_families(Scorecard((Family("nps", needs="an nps column"),), None)))
+        Not computed from this data:
+        - **Net Promoter Score** needs an nps column.
+    """
+    lines = [f"- **{f.title}** needs {f.needs}." for f in card.families if not f.available]
+    return "\n".join(["Not computed from this data:", *lines]) if lines else ""
+
+
 def badge(status: GuardrailStatus) -> str:
     """Return the guardrail's state as a coloured Streamlit Markdown badge.
 
