@@ -41,12 +41,15 @@ def tree_spec(source: DataSource) -> TreeSpec:
         key=f"drivers_template_{source.key}",
         help="The standard tree to build. " + " ".join(t.description for t in TEMPLATES.values()),
     )
+    # The revenue tree defaults to every paid row: the counted event may carry no revenue.
+    key_default = ANY_EVENT if template == "revenue" and template != suggested.template else None
     key_event = top[1].selectbox(
         "Key event (counted)",
-        names,
-        index=_index(names, suggested.key_event),
-        key=f"drivers_key_{source.key}",
-        help="The event the tree counts: orders, messages, purchases.",
+        [ANY_EVENT, *names],
+        index=_index([ANY_EVENT, *names], key_default or suggested.key_event),
+        key=f"drivers_key_{source.key}_{template}",
+        help="The event the tree counts: orders, messages, purchases (the revenue tree "
+        "counts its paid rows).",
     )
     activity = top[2].selectbox(
         "Active means",
@@ -67,7 +70,7 @@ def tree_spec(source: DataSource) -> TreeSpec:
     period, segment = _period_and_segment(source, suggested.period)
     return TreeSpec(
         template,
-        key_event=key_event,
+        key_event=None if key_event == ANY_EVENT else key_event,
         activity_event=None if activity == ANY_EVENT else activity,
         entity=entity,
         period=period,

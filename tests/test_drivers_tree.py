@@ -188,3 +188,4 @@ def test_labels():
     tree = build_tree(TreeSpec("revenue", key_event="purchase", period="month"))
     assert tree.label == "Monthly net revenue"
     assert [c.key for c in tree.children[0].children] == ["payers", "per_payer", "aov"]
+    assert build_tree(TreeSpec("revenue")).children[0].children[2].label == "Average payment value"

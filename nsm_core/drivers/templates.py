@@ -161,7 +161,8 @@ def _volume(spec: TreeSpec) -> Node:
 
 
 def _revenue(spec: TreeSpec) -> Node:
-    users, things = _entity_noun(spec.entity), event_noun(spec.key_event)
+    users = _entity_noun(spec.entity)
+    things = event_noun(spec.key_event) if spec.key_event else "payments"
     paid = {"filters": (_PAID,)}
     gross = _spec("gross revenue", spec, spec.key_event, aggregation="revenue", **paid)
     orders = _spec(f"paid {things}", spec, spec.key_event, aggregation="events", **paid)
