@@ -194,6 +194,19 @@ def expected_purchases(params: Array, t: Array | float) -> Array:
     return out[0] if p.ndim == 1 else out
 
 
+def at_bound(*params: float) -> bool:
+    """Return True when a fitted parameter sits at the optimiser's limit (e^±12).
+
+    A parameter there means the likelihood kept improving towards 0 or ∞: the data lack the
+    heterogeneity the model describes (e.g. regular subscription payments for BG/NBD).
+
+    Example:
+        >>> at_bound(0.24, 162754.79), at_bound(0.24, 4.4)
+        (True, False)
+    """
+    return bool(np.any(np.abs(np.log(np.asarray(params, dtype=float))) >= _LOG_BOUND - 0.01))
+
+
 def fit_bgnbd(
     frequency: Array,
     recency: Array,

@@ -19,6 +19,7 @@ from nsm_core.economics import _boot
 from nsm_core.economics.clv import (
     BGNBD,
     GammaGamma,
+    at_bound,
     expected_purchases,
     fit_bgnbd,
     fit_gamma_gamma,
@@ -113,9 +114,13 @@ def model_ltv(
     )[0]
     bg_draws = _draws((bg.r, bg.alpha, bg.a, bg.b), bg.cov, spec.n_boot, spec.seed)
     gg_draws = _draws((gg.p, gg.q, gg.gamma), gg.cov, spec.n_boot, spec.seed + 1)
-    low, high = _boot.interval(_new_customer_value(bg_draws, gg_draws, first, spec) * gross_margin)
-    warnings = () if gg.q > 1 else ("Gamma-Gamma q ≤ 1: mean spend is unbounded; no model LTV.",)
-    value = float(point * gross_margin) if np.isfinite(point) else None
+    warnings = _model_warnings(bg, gg)
+    if warnings or not np.isfinite(point):
+        value, low, high = None, None, None
+    else:
+        value = float(point * gross_margin)
+        draws = _new_customer_value(bg_draws, gg_draws, first, spec) * gross_margin
+        low, high = _boot.interval(draws)
     estimate = LTVEstimate(
         method="model",
         label="BG/NBD × Gamma-Gamma",
@@ -131,6 +136,19 @@ def model_ltv(
         warnings=warnings,
     )
     return estimate, CustomerModel(bg, gg, customer_values(rfm, (bg, gg), gross_margin, spec))
+
+
+def _model_warnings(bg: BGNBD, gg: GammaGamma) -> tuple[str, ...]:
+    out = []
+    if at_bound(bg.r, bg.alpha, bg.a, bg.b):
+        out.append(
+            "The BG/NBD fit ran into a parameter limit: these purchases do not follow the "
+            "model's story of irregular buying and silent dropout (regular subscription "
+            "payments do not). No model LTV; use the cohort curve."
+        )
+    if gg.q <= 1:
+        out.append("Gamma-Gamma q ≤ 1: mean spend per order is unbounded; no model LTV.")
+    return tuple(out)
 
 
 def customer_values(
