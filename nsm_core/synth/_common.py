@@ -195,7 +195,8 @@ def sequence_offsets(rng: np.random.Generator, key: np.ndarray, stage: np.ndarra
         >>> off[0], bool(off[0] < off[1] < off[2])
         (np.int64(0), True)
     """
-    order = np.lexsort((rng.random(key.size), stage, key))
+    # One float sort key: session, then stage, then a random tie-break in [0, 0.5).
+    order = np.argsort(key * 16.0 + stage + 0.5 * rng.random(key.size), kind="stable")
     sorted_key = key[order]
     first = np.r_[True, sorted_key[1:] != sorted_key[:-1]]
     gap = np.where(first, 0, rng.integers(1, 91, key.size))
@@ -208,6 +209,26 @@ def sequence_offsets(rng: np.random.Generator, key: np.ndarray, stage: np.ndarra
     offsets = np.empty(key.size, dtype=np.int64)
     offsets[order] = starts[group] + run
     return offsets
+
+
+def label(column: str, labels: tuple[str, ...]) -> pl.Expr:
+    """Return an integer code column as its String labels.
+
+    Example:
+        >>> pl.DataFrame({"c": [1, 0]}).select(label("c", ("a", "b")))["c"].to_list()
+        ['b', 'a']
+    """
+    return pl.col(column).replace_strict(dict(enumerate(labels)), return_dtype=pl.String)
+
+
+def user_id(column: str, prefix: str, width: int = 5) -> pl.Expr:
+    """Return an integer column as zero-padded ids: prefix + number.
+
+    Example:
+        >>> pl.DataFrame({"n": [7]}).select(user_id("n", "u"))["n"].item()
+        'u00007'
+    """
+    return pl.format(prefix + "{}", pl.col(column).cast(pl.String).str.zfill(width))
 
 
 def to_ts(seconds: pl.Expr) -> pl.Expr:

@@ -274,17 +274,7 @@ def assemble(rng: np.random.Generator, u: Users, w: World, s: Sessions) -> Poten
     return Potentials(user, code, all_ts, session, later, revenue, keep)
 
 
-def names(labels: tuple[str, ...], codes: np.ndarray) -> np.ndarray:
-    """Return the label of each code.
-
-    Example:
-        >>> names(("a", "b"), np.array([1, 0])).tolist()
-        ['b', 'a']
-    """
-    return np.array(labels)[codes]
-
-
-def events_frame(u: Users, s: Sessions, p: Potentials, ids: np.ndarray) -> pl.DataFrame:
+def events_frame(u: Users, s: Sessions, p: Potentials) -> pl.DataFrame:
     """Return the realised events in the canonical schema with their properties."""
     k = p.keep
     user, code, session = p.user[k], p.code[k], p.session[k]
@@ -292,18 +282,25 @@ def events_frame(u: Users, s: Sessions, p: Potentials, ids: np.ndarray) -> pl.Da
     is_order = pl.col("event") == "order"
     frame = pl.DataFrame(
         {
-            "user_id": ids[user],
-            "event": names(EVENTS, code),
+            "user_id": user,
+            "event": code,
             "ts": p.ts[k],
             "revenue": p.revenue[k],
-            "channel": names(CHANNELS, u.channel[user]),
-            "device": names(DEVICES, u.device[user]),
-            "country": names(COUNTRIES, u.country[user]),
+            "channel": u.channel[user],
+            "device": u.device[user],
+            "country": u.country[user],
             "session": np.where(np.isin(code, [EV["order"], EV["refund"]]), session, -1),
-            "code": names(COUPONS, u.code[user]),
+            "code": u.code[user],
             "discount": s.discount[sess],
             "gross": s.gross[sess],
         }
+    ).with_columns(
+        c.label("event", EVENTS),
+        c.label("channel", CHANNELS),
+        c.label("device", DEVICES),
+        c.label("country", COUNTRIES),
+        c.label("code", COUPONS),
+        user_id=c.user_id("user_id", "u"),
     )
     orders = (
         frame.filter(is_order)

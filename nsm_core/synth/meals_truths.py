@@ -178,15 +178,15 @@ def truths(u: m.Users, w: World, p: m.Potentials, events: pl.DataFrame, spend: d
     )
 
 
-def hidden(u: m.Users, w: World, p: m.Potentials, ids: np.ndarray) -> pl.DataFrame:
+def hidden(u: m.Users, w: World, p: m.Potentials) -> pl.DataFrame:
     """Return the per-user truth table: traits, moments, potential outcomes."""
     did = behaviours(u, w, p)
     return pl.DataFrame(
         {
-            "user_id": ids,
+            "user_id": np.arange(u.signup.size),
             "signup_ts": u.signup,
-            "channel": m.names(m.CHANNELS, u.channel),
-            "device": m.names(m.DEVICES, u.device),
+            "channel": u.channel,
+            "device": u.device,
             "engagement": np.round(u.engagement, 6),
             "leak": u.leak,
             "coupon_program": u.coupon,
@@ -201,7 +201,12 @@ def hidden(u: m.Users, w: World, p: m.Potentials, ids: np.ndarray) -> pl.DataFra
             "eligible": u.signup <= c.ELIGIBLE_CUTOFF_S,
             "revenue_if_retained_8_35": np.round(revenue_gain(u, p), 2),
         }
-    ).with_columns(signup_ts=c.to_ts(pl.col("signup_ts")))
+    ).with_columns(
+        c.user_id("user_id", "u"),
+        c.label("channel", m.CHANNELS),
+        c.label("device", m.DEVICES),
+        signup_ts=c.to_ts(pl.col("signup_ts")),
+    )
 
 
 def generate(spec: m.MealsSpec = m.DEFAULT) -> c.Product:
@@ -218,11 +223,10 @@ def generate(spec: m.MealsSpec = m.DEFAULT) -> c.Product:
     w = m.simulate(rng, u)
     s = m.sessions(rng, u, w)
     p = m.assemble(rng, u, w, s)
-    ids = np.array([f"u{i:05d}" for i in range(u.signup.size)])
-    events = m.events_frame(u, s, p, ids)
+    events = m.events_frame(u, s, p)
     return c.Product(
         events=events,
         spend=c.spend_frame(c.month_dates(), spend),
-        hidden={"meals_users_truth": hidden(u, w, p, ids)},
+        hidden={"meals_users_truth": hidden(u, w, p)},
         truths=truths(u, w, p, events, spend),
     )

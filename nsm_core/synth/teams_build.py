@@ -141,29 +141,19 @@ def plan_at(b: tb.Billing, paying: np.ndarray, account: np.ndarray, ts: np.ndarr
     return np.where(on, np.where(ts >= b.business[account], 2, 1), 0)
 
 
-def user_ids(pop: Population) -> np.ndarray:
-    """Return each user's id, "t" + rank by signup among the users who exist ("" if not).
+def user_rank(pop: Population) -> np.ndarray:
+    """Return each user's number by signup time among the users who exist (-1 if not).
 
     Example:
         >>> p = t.People(*[np.array([5, 3, 4])] * 2, *[np.zeros(3)] * 4)
-        >>> user_ids(Population(p, None, np.array([True, True, False]))).tolist()
-        ['t00001', 't00000', '']
+        >>> user_rank(Population(p, None, np.array([True, True, False]))).tolist()
+        [1, 0, -1]
     """
     exists = np.flatnonzero(pop.exists)
     order = exists[np.argsort(pop.p.signup[exists], kind="stable")]
-    ids = np.full(pop.exists.size, "", dtype="<U6")
-    ids[order] = np.char.add("t", np.char.zfill(np.arange(order.size).astype(str), 5))
-    return ids
-
-
-def account_ids(n: int) -> np.ndarray:
-    """Return account ids "a0000".. in creation order.
-
-    Example:
-        >>> account_ids(2).tolist()
-        ['a0000', 'a0001']
-    """
-    return np.char.add("a", np.char.zfill(np.arange(n).astype(str), 4))
+    rank = np.full(pop.exists.size, -1)
+    rank[order] = np.arange(order.size)
+    return rank
 
 
 def events_frame(a: t.Accounts, b: tb.Billing, pop: Population, pot: Potentials) -> pl.DataFrame:
@@ -172,18 +162,28 @@ def events_frame(a: t.Accounts, b: tb.Billing, pop: Population, pot: Potentials)
     user, ts = pot.user[k], pot.ts[k]
     account = pop.p.account[user]
     paying = a.upgrades & pop.w.pot.observed[: a.created.size]
-    frame = pl.DataFrame(
-        {
-            "user_id": user_ids(pop)[user],
-            "event": np.array(t.EVENTS)[pot.code[k]],
-            "ts": ts,
-            "account_id": account_ids(a.created.size)[account],
-            "plan_code": plan_at(b, paying, account, ts),
-            "channel": np.array(t.CHANNELS)[a.channel[account]],
-            "company_size": np.array(t.SIZES)[a.size[account]],
-            "extra": pot.extra[k],
-        }
-    ).sort("ts", "user_id", "event", maintain_order=True)
+    frame = (
+        pl.DataFrame(
+            {
+                "user_id": user_rank(pop)[user],
+                "event": pot.code[k],
+                "ts": ts,
+                "account_id": account,
+                "plan_code": plan_at(b, paying, account, ts),
+                "channel": a.channel[account],
+                "company_size": a.size[account],
+                "extra": pot.extra[k],
+            }
+        )
+        .with_columns(
+            c.user_id("user_id", "t"),
+            c.user_id("account_id", "a", 4),
+            c.label("event", t.EVENTS),
+            c.label("channel", t.CHANNELS),
+            c.label("company_size", t.SIZES),
+        )
+        .sort("ts", "user_id", "event", maintain_order=True)
+    )
     seats = frame.filter(pl.col("event") == "signup").select(
         "account_id", "ts", seats=pl.int_range(1, pl.len() + 1).over("account_id")
     )
@@ -201,12 +201,14 @@ def events_frame(a: t.Accounts, b: tb.Billing, pop: Population, pot: Potentials)
             )
             .otherwise(0.0),
             account_id="account_id",
-            plan=pl.col("plan_code").replace_strict(dict(enumerate(t.PLANS))),
+            plan=c.label("plan_code", t.PLANS),
             channel="channel",
             company_size="company_size",
             seats=pl.col("seats").cast(pl.Int64),
             integration=pl.when(pl.col("extra") >= 0).then(
-                pl.col("extra").replace_strict(dict(enumerate(INTEGRATIONS)), default=None)
+                pl.col("extra").replace_strict(
+                    dict(enumerate(INTEGRATIONS)), default=None, return_dtype=pl.String
+                )
             ),
         )
     )

@@ -114,7 +114,9 @@ PROXY_MESSAGES = 50
 
 def leak_truth(pop: tbu.Population) -> Leak:
     """Return the onboarding leak: causal drops among affected users, observed before/after."""
-    w, ok = pop.w, pop.exists
+    # Activation needs the whole first week inside the data.
+    w = pop.w
+    ok = pop.exists & (pop.p.signup + c.EARLY_DAYS * c.DAY_S <= c.END_S)
     eligible = ok & (pop.p.signup <= c.ELIGIBLE_CUTOFF_S)
     active = w.early[:, 1:].any(axis=1)
     active_no_leak = w.early_no_leak[:, 1:].any(axis=1)
@@ -137,8 +139,8 @@ def channel_truths(
     a: t.Accounts, pop: tbu.Population, events: pl.DataFrame, spend: dict
 ) -> list[Channel]:
     """Return spend, new accounts, CAC, paying accounts and user retention per channel."""
-    payers = set(events.filter(pl.col("event") == "subscription_payment")["account_id"].unique())
-    paying = np.isin(tbu.account_ids(a.created.size), list(payers))
+    payers = events.filter(pl.col("event") == "subscription_payment")["account_id"].unique()
+    paying = np.isin(np.arange(a.created.size), payers.str.slice(1).cast(pl.Int64).to_numpy())
     eligible = pop.exists & (pop.p.signup <= c.ELIGIBLE_CUTOFF_S)
     user_channel = a.channel[pop.p.account]
     p_obs = np.where(pop.w.moment, pop.w.pot.p1, pop.w.pot.p0)
@@ -316,9 +318,11 @@ def hidden_users(sim: Sim) -> pl.DataFrame:
     return (
         pl.DataFrame(
             {
-                "user_id": tbu.user_ids(pop)[ok],
-                "account_id": tbu.account_ids(sim.a.created.size)[pop.p.account[ok]],
+                "user_id": tbu.user_rank(pop)[ok],
+                "account_id": pop.p.account[ok],
                 "is_owner": pop.p.owner[ok],
+                "channel": sim.a.channel[pop.p.account[ok]],
+                "company_size": sim.a.size[pop.p.account[ok]],
                 "signup_ts": pop.p.signup[ok],
                 "engagement": np.round(pop.p.engagement[ok], 6),
                 "leak": pop.p.leak[ok],
@@ -333,7 +337,13 @@ def hidden_users(sim: Sim) -> pl.DataFrame:
                 "eligible": pop.p.signup[ok] <= c.ELIGIBLE_CUTOFF_S,
             }
         )
-        .with_columns(signup_ts=c.to_ts(pl.col("signup_ts")))
+        .with_columns(
+            c.user_id("user_id", "t"),
+            c.user_id("account_id", "a", 4),
+            c.label("channel", t.CHANNELS),
+            c.label("company_size", t.SIZES),
+            signup_ts=c.to_ts(pl.col("signup_ts")),
+        )
         .sort("user_id")
     )
 
@@ -344,10 +354,10 @@ def hidden_accounts(sim: Sim) -> pl.DataFrame:
     aw = account_world(a, sim.pop, sim.pot)
     return pl.DataFrame(
         {
-            "account_id": tbu.account_ids(a.created.size),
+            "account_id": np.arange(a.created.size),
             "created_ts": a.created,
-            "channel": np.array(t.CHANNELS)[a.channel],
-            "company_size": np.array(t.SIZES)[a.size],
+            "channel": a.channel,
+            "company_size": a.size,
             "engagement": np.round(a.engagement, 6),
             "wave_invites": a.wave,
             "moment": aw.moment,
@@ -358,7 +368,12 @@ def hidden_accounts(sim: Sim) -> pl.DataFrame:
             "retained": aw.observed,
             "eligible": a.created <= c.ELIGIBLE_CUTOFF_S,
         }
-    ).with_columns(created_ts=c.to_ts(pl.col("created_ts")))
+    ).with_columns(
+        c.user_id("account_id", "a", 4),
+        c.label("channel", t.CHANNELS),
+        c.label("company_size", t.SIZES),
+        created_ts=c.to_ts(pl.col("created_ts")),
+    )
 
 
 def generate(spec: t.TeamsSpec = t.DEFAULT) -> c.Product:

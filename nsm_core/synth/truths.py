@@ -78,7 +78,8 @@ class Channel:
 class Leak:
     """An onboarding change that made early activity and retention worse from `start` on.
 
-    activation = active on any of own days 1..6 (= came back in the first week).
+    activation = active on any of own days 1..6 (= came back in the first week), among users
+    whose first week ends before the data do.
     *_drop_pp are causal (same users and draws, with vs without the change) among the
     affected users; observed_* compare cohorts that started before and after `start`.
     """
