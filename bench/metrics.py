@@ -104,8 +104,8 @@ def duck(path: Path, repeat: int = 3) -> dict[str, tuple[float, pl.DataFrame]]:
     out = {}
     for task in TASKS:
         sql = metric_sql(task.spec)
-        seconds = best_of(lambda sql=sql: con.sql(sql).fetch_arrow_table(), repeat)
-        out[task.label] = (seconds, pl.from_arrow(con.sql(sql).fetch_arrow_table()))
+        seconds = best_of(lambda sql=sql: con.sql(sql).to_arrow_table(), repeat)
+        out[task.label] = (seconds, pl.from_arrow(con.sql(sql).to_arrow_table()))
     return out
 
 
