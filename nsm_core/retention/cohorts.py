@@ -23,7 +23,7 @@ from typing import Final, Literal, TypeAlias
 import polars as pl
 
 from nsm_core._types import FrameT, Period
-from nsm_core.periods import ROLLING_US, epoch_us, period_number, period_start
+from nsm_core.periods import ROLLING_US, US_PER_DAY, epoch_us, period_number, period_start
 from nsm_core.retention._units import Unit, as_unit, named
 from nsm_core.schema import EVENT, REVENUE, TS, USER, DataError
 
@@ -84,42 +84,88 @@ def _check(events: pl.LazyFrame, spec: RetentionSpec) -> None:
         )
 
 
-def _entries(events: pl.LazyFrame, spec: RetentionSpec) -> pl.LazyFrame:
-    """Return one row per user with a start event: USER, t0 (µs), c, [segment]."""
+def _bucket_is_period(spec: RetentionSpec) -> bool:
+    """Return True when the one pass buckets events by the calendar period itself."""
+    return spec.anchor == "calendar" and spec.period != "month"
+
+
+def _daily(events: pl.LazyFrame, spec: RetentionSpec) -> pl.LazyFrame:
+    """Return one row per user and time bucket: last return event, first start event[, lo].
+
+    The only pass over every event; the rest works on these (user, bucket) rows. The
+    bucket is the calendar day or week itself for those periods (integer arithmetic on
+    µs); months and rolling periods use the UTC day, since month numbers are slow per
+    event and cheap per user-day. `lo` (first return event) is only needed by the user
+    anchor and equals `start` when both events are the same.
+    """
     t = pl.col("t")
-    aggs = [t.filter(named(spec.start_event)).min().alias("t0")]
-    if spec.segment:
-        # first touch: the earliest non-null value; ties by time, event, then the value
-        value = pl.col(spec.segment).cast(pl.String)
-        first = value.sort_by(t, pl.col(EVENT), value).drop_nulls().first()
-        aggs.append(first.fill_null(NO_SEGMENT).alias(SEGMENT))
+    day = t.floordiv(US_PER_DAY)
+    bucket = (day + 3).floordiv(7) if spec.anchor == "calendar" and spec.period == "week" else day
+    returns = t if spec.return_event is None else t.filter(named(spec.return_event))
+    starts = t if spec.start_event is None else t.filter(named(spec.start_event))
+    aggs = {"hi": returns.max(), "start": starts.min()}
+    own_lo = spec.anchor == "user" and spec.return_event != spec.start_event
+    if own_lo:
+        aggs["lo"] = returns.min()
+    out = events.group_by(USER, bucket.alias("bucket")).agg(**aggs)
+    return out.with_columns(lo=pl.col("start")) if spec.anchor == "user" and not own_lo else out
+
+
+def _with_entry(daily: pl.LazyFrame, spec: RetentionSpec) -> pl.LazyFrame:
+    """Return the (user, bucket) rows of users with a start event, with their t0 and c."""
+    t0 = pl.col("start").min().over(USER)
     return (
-        events.group_by(USER)
-        .agg(aggs)
+        daily.with_columns(t0=t0)
         .filter(pl.col("t0").is_not_null())
         .with_columns(c=period_number(pl.col("t0").cast(pl.Datetime("us", "UTC")), spec.period))
     )
 
 
-def _activity(events: pl.LazyFrame, entries: pl.LazyFrame, spec: RetentionSpec) -> pl.LazyFrame:
-    """Return the distinct (user, k) pairs with a return event at t ≥ t0, with the keys."""
-    returns = events.filter(named(spec.return_event))
-    if spec.anchor == "calendar":
-        # One row per user and calendar period first: the latest time in a period decides
-        # whether the user came back at or after t0 in it, so the join stays small.
-        per_period = returns.group_by(USER, p=period_number(TS, spec.period)).agg(
-            t=pl.col("t").max()
-        )
-        index = pl.col("p") - pl.col("c")
+def _first_touch(events: pl.LazyFrame, segment: str) -> pl.LazyFrame:
+    """Return each user's first non-null `segment` value; ties by time, event, then value."""
+    value = pl.col(segment).cast(pl.String)
+    first = value.sort_by(pl.col("t"), pl.col(EVENT), value).drop_nulls().first()
+    return events.group_by(USER).agg(first.fill_null(NO_SEGMENT).alias(SEGMENT))
+
+
+def _entries(marked: pl.LazyFrame, segments: pl.LazyFrame | None) -> pl.LazyFrame:
+    """Return one row per user with a start event: USER, t0 (µs), c[, segment].
+
+    The bucket holding t0 is the one whose first start event is t0 (buckets are disjoint).
+    """
+    entries = marked.filter(pl.col("start") == pl.col("t0")).select(USER, "t0", "c")
+    return entries if segments is None else entries.join(segments, on=USER)
+
+
+def _activity(
+    marked: pl.LazyFrame, segments: pl.LazyFrame | None, spec: RetentionSpec
+) -> pl.LazyFrame:
+    """Return the distinct (user, k) pairs with a return event at t ≥ t0, with the keys.
+
+    calendar: k = period(bucket) − c for every bucket with a return event at or after t0.
+    user: within one day, times at or after t0 span less than Δ (≥ 24 h), so their k
+    take at most two neighbouring values, those of the day's first time at or after t0
+    and of its last; the first is t0 itself on the entry day, else the day's first time.
+    """
+    days = marked.filter(pl.col("hi") >= pl.col("t0"))
+    if segments is not None:
+        days = days.join(segments, on=USER)
+    if _bucket_is_period(spec):
+        index = pl.col("bucket") - pl.col("c")
+    elif spec.anchor == "calendar":
+        date = pl.col("bucket").cast(pl.Int32).cast(pl.Date)
+        index = period_number(date, spec.period) - pl.col("c")
     else:
-        per_period = returns.select(USER, "t")
-        index = (pl.col("t") - pl.col("t0")).floordiv(ROLLING_US[spec.period])
-    return (
-        per_period.join(entries, on=USER)
-        .filter(pl.col("t") >= pl.col("t0"))
-        .select(USER, *spec.keys, k=index)
-        .unique()
-    )
+        delta = ROLLING_US[spec.period]
+        first = pl.max_horizontal("lo", "t0")
+        index = pl.concat_list(
+            (first - pl.col("t0")).floordiv(delta), (pl.col("hi") - pl.col("t0")).floordiv(delta)
+        )
+    out = days.select(USER, *spec.keys, k=index)
+    if spec.anchor == "user":
+        out = out.explode("k")
+    # one bucket per period already gives distinct (user, k)
+    return out if _bucket_is_period(spec) else out.unique()
 
 
 def _period_us(number: pl.Expr, period: Period) -> pl.Expr:
@@ -240,9 +286,11 @@ def retention_table(events: FrameT, spec: RetentionSpec) -> FrameT:
     lazy = as_unit(events.lazy(), spec.unit)
     _check(lazy, spec)
     lazy = lazy.with_columns(t=epoch_us(TS))
-    entries = _entries(lazy, spec)
+    marked = _with_entry(_daily(lazy, spec), spec).cache()
+    segments = _first_touch(lazy, spec.segment).cache() if spec.segment else None
+    entries = _entries(marked, segments)
     cells = _grid(entries, t_end, spec).join(
-        _active_counts(_activity(lazy, entries, spec), spec),
+        _active_counts(_activity(marked, segments, spec), spec),
         on=[*spec.keys, "k"],
         how="left",
     )
