@@ -1,10 +1,10 @@
 """The meal-delivery sample: a consumer app with orders, refunds, coupons and four channels.
 
 Causal model (per user; E = hidden engagement, N(0, 1) + a channel shift):
-- early return:  P(active on own day d in 1..6) = sigmoid(-0.3 + 0.9 E - 0.6 leak)
-- the moment:    P(save_favorite in days 0..6) = sigmoid(-1.2 + 0.8 E + channel + device)
-- the proxy:     share_dish per early active day ~ Poisson(exp(-2.0 + 1.0 E + channel))
-- retention:     P(any event on own days 8..35) = sigmoid(-0.55 + 0.9 E + channel + device
+- early return:  P(active on own day d in 1..6) = sigmoid(-0.5 + 1.2 E - 0.6 leak)
+- the moment:    P(save_favorite in days 0..6) = sigmoid(-1.2 + 0.6 E + channel + device)
+- the proxy:     share_dish per early active day ~ Poisson(exp(-2.0 + 0.7 E + channel))
+- retention:     P(any event on own days 8..35) = sigmoid(-0.55 + 0.8 E + channel + device
                  - 0.5 leak + 0.6 moment); nothing else enters it
 - orders:        P(order | active day) = (0.08 + 0.22 sigmoid(0.8 E)) x 1.6 if in the coupon
                  programme (randomised at signup, 30%)

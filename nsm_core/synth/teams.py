@@ -1,11 +1,12 @@
 """The team-chat SaaS sample: accounts, members, messages, integrations and subscriptions.
 
-Causal model (E_u = hidden engagement of user u = account trait E_a + N(0, 0.6)):
-- early return:  P(active on own day d in 1..6) = sigmoid(0.0 + 1.2 E_u - 0.6 leak)
+Causal model (E_u = hidden engagement of user u = account trait E_a + N(0, 0.6^2)):
+- early return:  P(active on own day d in 1..6) = sigmoid(1.2 E_u - 0.8 leak)
 - the moment:    P(install_integration in days 0..6) = sigmoid(-1.3 + 0.6 E_u + channel + size)
-- the proxy:     send_message per early active day = 1 + Poisson(exp(1.5 + 0.8 E_u + channel))
+- the proxy:     send_message per early active day = 1 + Poisson(exp(1.0 + 0.8 E_u + chattiness
+                 + channel)), chattiness ~ N(0, 0.5^2) a personal style with no other effect
 - retention:     P(any event on own days 8..35) = sigmoid(-0.4 + 0.8 E_u + channel + size
-                 - 0.5 leak + 0.65 moment); nothing else enters it
+                 - 0.9 leak + 0.65 moment); nothing else enters it
 - accounts:      the owner invites a wave of teammates in days 0..6; at day 14 a retained
                  owner may upgrade (team $8 or business $15 per seat and month), then pays
                  monthly until a cancellation; accounts whose owner invited >= 3 teammates
