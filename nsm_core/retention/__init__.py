@@ -3,7 +3,7 @@
 Definitions follow SEMANTICS.md §1–5; each module's docstring states its formulas.
 """
 
-from nsm_core.retention._units import Unit, as_unit
+from nsm_core.retention._base import Unit, as_unit
 from nsm_core.retention.cohorts import (
     Anchor,
     Kind,

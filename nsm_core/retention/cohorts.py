@@ -24,7 +24,7 @@ import polars as pl
 
 from nsm_core._types import FrameT, Period
 from nsm_core.periods import ROLLING_US, US_PER_DAY, epoch_us, period_number, period_start
-from nsm_core.retention._units import Unit, as_unit, named
+from nsm_core.retention._base import Unit, as_unit, named
 from nsm_core.schema import EVENT, REVENUE, TS, USER, DataError
 
 Kind: TypeAlias = Literal["n_period", "unbounded"]

@@ -17,7 +17,7 @@ import polars as pl
 
 from nsm_core._types import FrameT, Period
 from nsm_core.periods import period_number, period_start
-from nsm_core.retention._units import Unit, as_unit, named
+from nsm_core.retention._base import Unit, active_periods, as_unit
 from nsm_core.schema import TS, USER
 
 LIFECYCLE_COLUMNS = (
@@ -32,7 +32,7 @@ LIFECYCLE_COLUMNS = (
 )
 
 
-def _states(active: FrameT) -> FrameT:
+def _states(active: pl.LazyFrame) -> pl.LazyFrame:
     """Return (user, p) rows with each user's previous and next active period."""
     by_user = {"partition_by": USER, "order_by": "p"}
     return active.with_columns(
@@ -66,15 +66,13 @@ def lifecycle(
         ... ).rows()
         [(1, 0, 0, 0, 1), (1, 1, 0, 0, 2), (0, 0, 0, 2, 0), (0, 0, 1, 0, 1)]
     """
+    lazy = events.lazy()
     # the periods span the whole upload, also when account level drops rows
-    bounds = events.select(
+    bounds = lazy.select(
         first=period_number(pl.col(TS).min(), period),
         last=period_number(pl.col(TS).max(), period),
     )
-    active = (
-        as_unit(events, unit).filter(named(event)).select(USER, p=period_number(TS, period))
-    ).unique()
-    states = _states(active)
+    states = _states(active_periods(as_unit(lazy, unit), period, event)).cache()
     gain = states.group_by("p").agg(
         new=pl.col("prev").is_null().sum(),
         retained=(pl.col("prev") == pl.col("p") - 1).sum(),
@@ -83,7 +81,7 @@ def lifecycle(
     gone = pl.col("next").is_null() | (pl.col("next") > pl.col("p") + 1)
     loss = states.filter(gone).group_by(p=pl.col("p") + 1).agg(dormant=pl.len())
     counts = ("new", "retained", "resurrected", "dormant")
-    return (
+    out = (
         bounds.select(
             p=pl.int_range(pl.col("first").first(), pl.col("last").first() + 1),
             last=pl.col("last").first(),
@@ -102,3 +100,4 @@ def lifecycle(
             complete=pl.col("last") > pl.col("p"),
         )
     )
+    return out if isinstance(events, pl.LazyFrame) else out.collect()

@@ -1,11 +1,12 @@
-"""Who counts as one unit (a user or an account) and which events a computation reads."""
+"""Shared pieces: who counts as one unit (user or account), which events count, activity."""
 
 from typing import Literal, TypeAlias
 
 import polars as pl
 
-from nsm_core._types import FrameT
-from nsm_core.schema import ACCOUNT, EVENT, USER, DataError
+from nsm_core._types import FrameT, Period
+from nsm_core.periods import day_number, period_number
+from nsm_core.schema import ACCOUNT, EVENT, TS, USER, DataError
 
 Unit: TypeAlias = Literal["user", "account"]
 
@@ -42,3 +43,29 @@ def named(event: str | None) -> pl.Expr:
         1
     """
     return pl.lit(value=True) if event is None else pl.col(EVENT) == event
+
+
+def active_periods(events: FrameT, period: Period, event: str | None = None) -> FrameT:
+    """Return the distinct (user_id, p) pairs: user active in calendar period number p.
+
+    Month numbers come from distinct user-days, since computing them for every event is
+    slow and for every user-day is cheap.
+
+    Example:
+        >>> from datetime import datetime
+        >>> ev = pl.DataFrame(
+        ...     {
+        ...         "user_id": ["a", "a"],
+        ...         "event": "x",
+        ...         "ts": [datetime(2025, 1, 1), datetime(2025, 1, 9)],
+        ...     }
+        ... )
+        >>> active_periods(ev, "month").rows()
+        [('a', 24300)]
+    """
+    chosen = events.filter(named(event))
+    if period != "month":
+        return chosen.select(USER, p=period_number(TS, period)).unique()
+    days = chosen.select(USER, day=day_number(TS)).unique()
+    date = pl.col("day").cast(pl.Int32).cast(pl.Date)
+    return days.select(USER, p=period_number(date, period)).unique()
