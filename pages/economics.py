@@ -30,7 +30,7 @@ except DataError as err:
 method = inputs.ltv_method()
 ltv = result.ltv(method)
 payback = result.payback_months()
-top = st.columns(5)
+top = st.columns(6)
 top[0].metric("CAC", fmt.money(result.cac), help=HELP["cac"])
 top[1].metric(f"LTV ({display.METHOD_LABEL[method]})", fmt.money(ltv.value), help=HELP["ltv"])
 top[2].metric("LTV:CAC", fmt.num(result.ltv_cac(method), 1), help=HELP["ltv_cac"])
@@ -41,7 +41,8 @@ top[3].metric(
     delta_color="inverse",
     help=HELP["payback"],
 )
-top[4].metric("Gross margin", fmt.pct(result.contribution.gross_margin), help=HELP["gross_margin"])
+top[4].metric("Cohort payback", display.cohort_payback_text(result), help=HELP["cohort_payback"])
+top[5].metric("Gross margin", fmt.pct(result.contribution.gross_margin), help=HELP["gross_margin"])
 r = result.retention
 low = st.columns(6)
 low[0].metric("ARPA / month", fmt.money(result.arpa), help=HELP["arpa"])
@@ -90,7 +91,7 @@ elif view == "cac":
         render.chart(charts.cac_chart(acq.by_month), acq.by_month, name="cac by month")
         render.chart(charts.roi_chart(acq.by_channel), acq.by_channel, name="roi by channel")
         render.table(
-            acq.by_channel,
+            display.channel_table(acq.by_channel),
             name="channel roi",
             caption=f"Revenue and gross profit within {spec.horizon_months} months of each "
             "customer's first payment. Marketing ROI = (revenue − spend) ÷ spend; customer "

@@ -268,9 +268,9 @@ def test_display_tables_and_captions(result):
     from nsm_core.economics import display
 
     table = display.ltv_table(result)
-    assert table["method"].to_list() == [e.label for e in result.ltvs]
-    assert table["ltv"][1] == pytest.approx(150 / 3 + 10 + 50 / 3)
-    lines = dict(display.contribution_table(result.contribution).select("item", "total").rows())
+    assert table["Method"].to_list() == [e.label for e in result.ltvs]
+    assert table["LTV"][1] == pytest.approx(150 / 3 + 10 + 50 / 3, abs=0.005)
+    lines = dict(display.contribution_table(result.contribution).select("Line", "Total").rows())
     assert lines["= Gross profit"] == 230.0
     assert lines["Contribution margin"] == pytest.approx(-320.0)
     text = display.headline(result, "cohort")

@@ -20,7 +20,10 @@ HELP: Final[dict[str, str]] = {
     "ltv": "Lifetime gross profit per acquired customer, by the method chosen above; the "
     "three methods are compared in the LTV view.",
     "ltv_cac": "LTV ÷ CAC. Rule of thumb: 3:1 or more; below 1:1 each customer loses money.",
-    "payback": "CAC payback = CAC ÷ (ARPA × gross margin %), in months; over 12 is flagged.",
+    "payback": "CAC payback = CAC ÷ (ARPA × gross margin %), in months; over 12 is flagged. "
+    "It assumes customers keep paying; the cohort payback does not.",
+    "cohort_payback": "First month of a customer's life in which cumulative gross profit per "
+    "acquired customer (the cohort curve, churn included) reaches CAC.",
     "gross_margin": "Gross margin = (revenue − COGS) ÷ revenue.",
     "arpa": "ARPA = revenue ÷ paying customer-months (average revenue per paying customer "
     "per month).",
@@ -45,18 +48,19 @@ METHOD_LABEL: Final[dict[Method, str]] = {
 
 def ltv_table(result: UnitEconomics) -> pl.DataFrame:
     """Return the three LTVs side by side: value, 95% interval, customers, formula, assumptions."""
+    money = {"LTV": pl.Float64, "95% low": pl.Float64, "95% high": pl.Float64}
     return pl.DataFrame(
         {
-            "method": [e.label for e in result.ltvs],
-            "ltv": [e.value for e in result.ltvs],
-            "ci_low": [e.ci_low for e in result.ltvs],
-            "ci_high": [e.ci_high for e in result.ltvs],
-            "customers": [e.n_customers for e in result.ltvs],
-            "formula": [e.formula for e in result.ltvs],
-            "assumptions": [e.assumptions for e in result.ltvs],
+            "Method": [e.label for e in result.ltvs],
+            "LTV": [e.value for e in result.ltvs],
+            "95% low": [e.ci_low for e in result.ltvs],
+            "95% high": [e.ci_high for e in result.ltvs],
+            "Customers": [e.n_customers for e in result.ltvs],
+            "Formula": [e.formula for e in result.ltvs],
+            "Assumptions": [e.assumptions for e in result.ltvs],
         },
-        schema_overrides={"ltv": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64},
-    )
+        schema_overrides=money,
+    ).with_columns(pl.col(list(money)).round(2))
 
 
 def headline(result: UnitEconomics, method: Method) -> str:
@@ -99,6 +103,14 @@ def payback_caption(result: UnitEconomics) -> str:
     return f"CAC is paid back in {months} months at today's ARPA × margin.{flag} {observed}"
 
 
+def cohort_payback_text(result: UnitEconomics) -> str:
+    """Return the cohort payback as a short label ("month 7", "> 24 months", "n/a")."""
+    if result.cac is None:
+        return "n/a"
+    month = result.cohort_payback()
+    return f"> {result.spec.horizon_months} mo" if month is None else f"month {month}"
+
+
 def contribution_table(c: Contribution) -> pl.DataFrame:
     """Return the contribution margin as line items: total, per order, per customer.
 
@@ -106,8 +118,8 @@ def contribution_table(c: Contribution) -> pl.DataFrame:
         >>> c = Contribution(
         ...     revenue=90.0, cogs=30.0, discounts=10.0, ad_spend=20.0, orders=3, customers=2
         ... )
-        >>> contribution_table(c).filter(pl.col("item") == "Contribution margin").row(0)
-        ('Contribution margin', 40.0, 13.333333333333334, 20.0)
+        >>> contribution_table(c).filter(pl.col("Line") == "Contribution margin").row(0)
+        ('Contribution margin', 40.0, 13.33, 20.0)
     """
     items = [
         ("Gross sales (list price)", c.gross_sales),
@@ -120,12 +132,13 @@ def contribution_table(c: Contribution) -> pl.DataFrame:
     ]
     return pl.DataFrame(
         {
-            "item": [name for name, _ in items],
-            "total": [v for _, v in items],
-            "per_order": [v / c.orders if c.orders else None for _, v in items],
-            "per_customer": [v / c.customers if c.customers else None for _, v in items],
-        }
-    )
+            "Line": [name for name, _ in items],
+            "Total": [v for _, v in items],
+            "Per order": [v / c.orders if c.orders else None for _, v in items],
+            "Per customer": [v / c.customers if c.customers else None for _, v in items],
+        },
+        schema_overrides={"Per order": pl.Float64, "Per customer": pl.Float64},
+    ).with_columns(pl.exclude("Line").round(2))
 
 
 def movements_long(movements: pl.DataFrame) -> pl.DataFrame:
@@ -170,7 +183,8 @@ def model_table(model: CustomerModel) -> pl.DataFrame:
         ("Gamma-Gamma", "q", gg.q, "shape of mean spends across customers"),
         ("Gamma-Gamma", "gamma", gg.gamma, "scale of mean spends"),
     ]
-    return pl.DataFrame(rows, schema=["model", "parameter", "value", "meaning"], orient="row")
+    table = pl.DataFrame(rows, schema=["Model", "Parameter", "Value", "Meaning"], orient="row")
+    return table.with_columns(pl.col("Value").round(4))
 
 
 def model_caption(model: CustomerModel, unit: str) -> str:
@@ -188,9 +202,54 @@ def model_caption(model: CustomerModel, unit: str) -> str:
 
 def top_customers(model: CustomerModel, n: int = 100) -> pl.DataFrame:
     """Return the n customers with the highest model CLV and the predictions behind it."""
-    keep = ["frequency", "recency", "T", "monetary_value", "p_alive", "expected_purchases"]
+    names = {
+        "frequency": "Repeat purchase days",
+        "recency": "Recency",
+        "T": "Age (T)",
+        "monetary_value": "Mean repeat spend",
+        "p_alive": "P(alive)",
+        "expected_purchases": "Expected purchases",
+        "expected_spend": "Expected spend per purchase",
+        "clv": "Predicted value",
+    }
     first = model.customers.columns[0]
-    return model.customers.head(n).select(first, *keep, "expected_spend", "clv")
+    return (
+        model.customers.head(n)
+        .select(first, *names)
+        .with_columns(pl.col(list(names)).round(2).cast(pl.Float64))
+        .rename(names)
+    )
+
+
+def channel_table(by_channel: pl.DataFrame) -> pl.DataFrame:
+    """Return CAC and ROI per channel with readable names; ROIs in percent.
+
+    Example:
+        >>> df = pl.DataFrame(
+        ...     {
+        ...         "channel": ["ads"],
+        ...         "ad_spend": [100.0],
+        ...         "new_customers": [2],
+        ...         "revenue": [300.0],
+        ...         "gross_profit": [150.0],
+        ...         "cac": [50.0],
+        ...         "marketing_roi": [2.0],
+        ...         "customer_roi": [0.5],
+        ...     }
+        ... )
+        >>> channel_table(df).row(0)
+        ('ads', 100.0, 2, 50.0, 300.0, 150.0, 200.0, 50.0)
+    """
+    return by_channel.select(
+        pl.col("channel").alias("Channel"),
+        pl.col("ad_spend").round(2).alias("Ad spend"),
+        pl.col("new_customers").alias("New customers"),
+        pl.col("cac").round(2).alias("CAC"),
+        pl.col("revenue").round(2).alias("Revenue in horizon"),
+        pl.col("gross_profit").round(2).alias("Gross profit in horizon"),
+        (pl.col("marketing_roi") * 100).round(1).alias("Marketing ROI (%)"),
+        (pl.col("customer_roi") * 100).round(1).alias("Customer ROI (%)"),
+    )
 
 
 def missing_inputs(result: UnitEconomics) -> str:
