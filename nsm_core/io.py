@@ -280,7 +280,8 @@ def _open(source: Any, name: str | None) -> _File:
             fix="Pass a file path, bytes or an open file.",
         )
     if file.head().startswith(b"\x1f\x8b"):
-        return _File(file.name, data=gzip.decompress(file.read()))
+        with _reading(file.name):
+            return _File(file.name, data=gzip.decompress(file.read()))
     return file
 
 
@@ -328,6 +329,7 @@ def _decoded(file: _File, head: bytes) -> tuple[_File, str | None]:
     """Return the file as UTF-8, decoding UTF-16 or Windows-1252 text, and a note."""
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         text, encoding = file.read().decode("utf-16"), "UTF-16"
+        _check_text(file, text.encode("utf-8")[:_HEAD_BYTES])
     else:
         _check_text(file, head)
         if _is_utf8(head if file.data is None else file.data, complete=file.data is not None):
@@ -346,8 +348,8 @@ def _separator(head: str, fmt: Format) -> str:
     lines = [re.sub(r'"[^"]*"', "", line) for line in head.splitlines()[:20] if line.strip()]
     if len(head) >= _HEAD_BYTES - 4 and len(lines) > 1:
         lines = lines[:-1]
-    if fmt == "tsv" and "\t" in lines[0]:
-        return "\t"
+    if not lines or (fmt == "tsv" and "\t" in lines[0]):
+        return "\t" if fmt == "tsv" else ","
 
     def score(sep: str) -> tuple[bool, bool, int]:
         counts = [line.count(sep) for line in lines]
@@ -424,7 +426,7 @@ def _lift(name: str, dtype: pl.Struct, taken: set[str]) -> tuple[list[pl.Expr], 
         if isinstance(part.dtype, pl.List | pl.Array):
             dropped.append(alias)
         elif isinstance(part.dtype, pl.Struct):
-            exprs.append(value.struct.json_encode().alias(alias))
+            exprs.append(pl.when(value.is_not_null()).then(value.struct.json_encode()).alias(alias))
         else:
             exprs.append(value.alias(alias))
     return exprs, dropped
@@ -464,7 +466,8 @@ def _matches(columns: Sequence[str], names: Sequence[str], taken: set[str]) -> l
     for column in columns:
         if column not in taken:
             by_key.setdefault(_squash(column), []).append(column)
-    return [c for name in names for c in by_key.get(_squash(name), [])]
+    hits = [c for name in names for c in by_key.get(_squash(name), [])]
+    return list(dict.fromkeys(hits))
 
 
 def detect_columns(columns: Sequence[str], preset: str | None = None) -> dict[str, str | None]:
@@ -536,9 +539,8 @@ def _fallbacks(
         first = found[role]
         if first is None or role in mapped:
             continue
-        names = (*spec.columns[role], *ALIASES[role])
-        others = [c for c in _matches(columns, names, set()) if c != first]
-        others = [c for c in others if c not in found.values()]
+        taken = {c for c in found.values() if c}
+        others = _matches(columns, spec.columns[role], taken)
         if others:
             out.append((role, tuple(others)))
     return tuple(out)
