@@ -139,8 +139,9 @@ def metric_frame(
         values = _aggregate(counted(kept, spec), spec, keys)
     # Every calendar period of the whole upload gets a row, so two specs (or a spec before
     # and after a change) line up period by period and a quiet week shows as 0, not a gap.
-    p = period_number(TS, spec.grain)
-    first, last = p.min().fill_null(0), p.max().fill_null(-1)
+    # Period numbers are monotone in time: number the first and last instants only.
+    first = period_number(pl.col(TS).min(), spec.grain).fill_null(0)
+    last = period_number(pl.col(TS).max(), spec.grain).fill_null(-1)
     grid = lazy.select(pl.int_range(first, last + 1, dtype=pl.Int64).alias(P), _last=last)
     if segment:
         grid = grid.join(values.select(SEGMENT).unique(), how="cross")
