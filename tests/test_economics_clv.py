@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import check_grad
 
-from nsm_core.economics import clv
+from nsm_core.economics import _likelihood, clv
 from nsm_core.economics.rfm import RFMSpec, rfm_summary
 from nsm_core.schema import DataError
 
@@ -89,11 +89,13 @@ def test_analytic_gradient_matches_finite_differences(log_params, which):
     big_t = np.random.default_rng(0).uniform(1, 39, 3000)
     x, tx = CDNOW.sample(big_t, seed=3)
     if which == "bgnbd":
-        objective = clv._bgnbd_objective(x.astype(np.int64), tx, big_t, np.ones(x.size))
+        objective = _likelihood.bgnbd_objective(x.astype(np.int64), tx, big_t, np.ones(x.size))
     else:
         spend = clv.GammaGamma(6.25, 3.74, 15.44, 0.0, 0).sample(x, seed=4)
         keep = x > 0
-        objective = clv._gg_objective(x[keep].astype(float), spend[keep], np.ones(keep.sum()))
+        objective = _likelihood.gg_objective(
+            x[keep].astype(float), spend[keep], np.ones(keep.sum())
+        )
     error = check_grad(lambda v: objective(v)[0], lambda v: objective(v)[1], log_params)
     assert error < 1e-3 * max(1.0, np.linalg.norm(objective(log_params)[1]))
 

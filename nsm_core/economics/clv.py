@@ -10,20 +10,20 @@ Terms that depend on x only are evaluated once per distinct x and weighted by co
 fit costs a few vectorised passes over the customers per iteration.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import polars as pl
-from scipy.optimize import minimize
-from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
+from scipy.special import expit, hyp2f1
 
+from nsm_core.economics._likelihood import (
+    LOG_BOUND,
+    Array,
+    bgnbd_objective,
+    distinct_rows,
+    gg_objective,
+    maximise,
+)
 from nsm_core.schema import DataError
-
-_LOG_BOUND = 12.0  # parameters live in [e^-12, e^12]: wide, and keeps gammaln finite
-_HESS_STEP = 1e-4
-Array = np.ndarray
-Objective = Callable[[Array], tuple[float, Array]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +204,7 @@ def at_bound(*params: float) -> bool:
         >>> at_bound(0.24, 162754.79), at_bound(0.24, 4.4)
         (True, False)
     """
-    return bool(np.any(np.abs(np.log(np.asarray(params, dtype=float))) >= _LOG_BOUND - 0.01))
+    return bool(np.any(np.abs(np.log(np.asarray(params, dtype=float))) >= LOG_BOUND - 0.01))
 
 
 def fit_bgnbd(
@@ -238,9 +238,9 @@ def fit_bgnbd(
     x, tx, big_t = _as_rfm(frequency, recency, T)
     _check_rfm(x, tx, big_t)
     w = np.ones(x.size) if weights is None else np.asarray(weights, dtype=float)
-    x, tx, big_t, w_rows = _distinct_rows(x, tx, big_t, w)
-    objective = _bgnbd_objective(x.astype(np.int64), tx, big_t, w_rows)
-    params, log_lik, cov = _maximise(objective, 4)
+    x, tx, big_t, w_rows = distinct_rows(x, tx, big_t, w)
+    objective = bgnbd_objective(x.astype(np.int64), tx, big_t, w_rows)
+    params, log_lik, cov = maximise(objective, 4)
     r, alpha, a, b = params
     return BGNBD(r, alpha, a, b, log_lik, round(float(w.sum())), cov)
 
@@ -272,8 +272,8 @@ def fit_gamma_gamma(
         raise DataError("Gamma-Gamma needs repeat buyers; no customer bought twice.")
     if (m[keep] <= 0).any() or not np.isfinite(m[keep]).all():
         raise DataError("Mean spend per repeat purchase must be positive for repeat buyers.")
-    objective = _gg_objective(x[keep], m[keep], w[keep])
-    (p, q, gamma), log_lik, cov = _maximise(objective, 3)
+    objective = gg_objective(x[keep], m[keep], w[keep])
+    (p, q, gamma), log_lik, cov = maximise(objective, 3)
     return GammaGamma(p, q, gamma, log_lik, round(float(w[keep].sum())), cov)
 
 
@@ -285,20 +285,6 @@ def _as_rfm(frequency: Array, recency: Array, T: Array) -> tuple[Array, Array, A
     )
 
 
-def _distinct_rows(x: Array, tx: Array, big_t: Array, w: Array) -> tuple[Array, ...]:
-    """Collapse customers with identical (x, t_x, T), summing weights.
-
-    RFM from real data is in whole days, so many customers share a row (8x fewer rows for
-    1M customers with ages up to 39 weeks) and each likelihood pass gets that much cheaper.
-    """
-    rows = (
-        pl.DataFrame({"x": x, "tx": tx, "T": big_t, "w": w})
-        .group_by("x", "tx", "T")
-        .agg(pl.col("w").sum())
-    )
-    return tuple(rows[c].to_numpy() for c in ("x", "tx", "T", "w"))
-
-
 def _check_rfm(x: Array, tx: Array, big_t: Array) -> None:
     if x.size == 0:
         raise DataError("No customers to fit: the RFM summary is empty.")
@@ -308,103 +294,3 @@ def _check_rfm(x: Array, tx: Array, big_t: Array) -> None:
         raise DataError("frequency must be whole numbers ≥ 0 (repeat purchase counts).")
     if (tx < 0).any() or (tx > big_t + 1e-9).any() or ((x > 0) & (tx <= 0)).any():
         raise DataError("Need 0 ≤ recency ≤ T, and recency > 0 for repeat buyers.")
-
-
-def _bgnbd_objective(x: Array, tx: Array, big_t: Array, w: Array) -> Objective:
-    """Negative log-likelihood of BG/NBD and its gradient in log-parameters."""
-    n_x = np.bincount(x, weights=w)
-    xs = np.arange(n_x.size, dtype=float)
-    rep = x > 0
-    x_f = x.astype(float)
-
-    def nll(log_params: Array) -> tuple[float, Array]:
-        r, alpha, a, b = np.exp(log_params)
-        by_x = gammaln(r + xs) - gammaln(r) + r * np.log(alpha) + betaln(a, b + xs) - betaln(a, b)
-        log_b_x = np.log(np.maximum(b + xs - 1, 1e-300))
-        log_at = np.log(alpha + big_t)
-        log_atx = np.log(alpha + tx)
-        a3 = -(r + x_f) * log_at
-        a4 = np.where(rep, np.log(a) - log_b_x[x] - (r + x_f) * log_atx, -np.inf)
-        lse = np.logaddexp(a3, a4)
-        share4 = np.exp(a4 - lse)  # weight of the "dropped out after t_x" branch
-        share3 = 1 - share4
-        ww3, ww4 = w * share3, w * share4
-        g_x_r = digamma(r + xs) - digamma(r) + np.log(alpha)
-        g_x_a = digamma(a + b) - digamma(a + b + xs)
-        g_x_b = digamma(b + xs) - digamma(a + b + xs) - digamma(b) + digamma(a + b)
-        grad = np.array(
-            [
-                n_x @ g_x_r - ww3 @ log_at - ww4 @ log_atx,
-                n_x.sum() * r / alpha
-                - ww3 @ ((r + x_f) / (alpha + big_t))
-                - ww4 @ ((r + x_f) / (alpha + tx)),
-                n_x @ g_x_a + ww4.sum() / a,
-                n_x @ g_x_b - ww4 @ np.where(rep, 1 / np.exp(log_b_x[x]), 0.0),
-            ]
-        )
-        log_lik = n_x @ by_x + w @ lse
-        return -float(log_lik), -grad * np.array([r, alpha, a, b])
-
-    return nll
-
-
-def _gg_objective(x: Array, m: Array, w: Array) -> Objective:
-    """Negative log-likelihood of Gamma-Gamma and its gradient in log-parameters.
-
-    Gamma-function terms depend on x only and are evaluated per distinct x; per customer,
-    a pass costs one log and one division.
-    """
-    n_x = np.bincount(x.astype(np.int64), weights=w)
-    xs = np.arange(n_x.size, dtype=float)
-    xm = x * m
-    wx = w * x
-    sum_w = w.sum()
-    const = wx @ np.log(m), wx @ np.log(x), w @ np.log(m)  # Σ w·x·ln m, Σ w·x·ln x, Σ w·ln m
-
-    def nll(log_params: Array) -> tuple[float, Array]:
-        p, q, gamma = np.exp(log_params)
-        px = p * xs
-        log_g_xm = np.log(gamma + xm)
-        by_x = gammaln(px + q) - gammaln(np.maximum(px, 1e-300)) - gammaln(q)
-        ll = (
-            n_x[1:] @ by_x[1:]
-            + sum_w * q * np.log(gamma)
-            + p * (const[0] + const[1])
-            - const[2]
-            - (p * wx + q * w) @ log_g_xm
-        )
-        psi_pq = digamma(px + q)
-        psi_p = digamma(np.maximum(px, 1e-300))
-        grad = np.array(
-            [
-                (n_x * xs)[1:] @ (psi_pq - psi_p)[1:] + const[0] + const[1] - wx @ log_g_xm,
-                n_x[1:] @ (psi_pq - digamma(q))[1:] + sum_w * np.log(gamma) - w @ log_g_xm,
-                sum_w * q / gamma - (p * wx + q * w) @ (1 / (gamma + xm)),
-            ]
-        )
-        return -float(ll), -grad * np.array([p, q, gamma])
-
-    return nll
-
-
-def _maximise(
-    objective: Objective, n_params: int
-) -> tuple[tuple[float, ...], float, tuple[tuple[float, ...], ...] | None]:
-    """Minimise a log-parameter NLL; return (params, log-likelihood, covariance of logs)."""
-    bounds = [(-_LOG_BOUND, _LOG_BOUND)] * n_params
-    best = minimize(objective, np.zeros(n_params), jac=True, method="L-BFGS-B", bounds=bounds)
-    if not best.success:
-        raise DataError(f"The maximum-likelihood fit did not converge: {best.message}.")
-    return tuple(float(v) for v in np.exp(best.x)), -float(best.fun), _covariance(objective, best.x)
-
-
-def _covariance(objective: Objective, at: Array) -> tuple[tuple[float, ...], ...] | None:
-    """Inverse of the numerical Hessian (central differences of the analytic gradient)."""
-    steps = np.eye(at.size) * _HESS_STEP
-    rows = [(objective(at + h)[1] - objective(at - h)[1]) / (2 * _HESS_STEP) for h in steps]
-    hessian = np.array(rows)
-    hessian = (hessian + hessian.T) / 2
-    if not np.isfinite(hessian).all() or np.linalg.eigvalsh(hessian).min() <= 0:
-        return None
-    cov = np.linalg.inv(hessian)
-    return tuple(tuple(float(v) for v in row) for row in cov)
