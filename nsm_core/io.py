@@ -14,6 +14,7 @@ import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from io import BytesIO
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -48,6 +49,7 @@ PRESETS: Final[dict[str, str]] = {
 }
 SAMPLE_ROWS: Final = 1_000
 _HEAD_BYTES: Final = 64 * 1024
+_BOM: Final = b"\xef\xbb\xbf"
 _EXTENSIONS: Final[dict[str, Format]] = {
     "csv": "csv",
     "txt": "csv",
@@ -178,14 +180,14 @@ class _File:
 
     def head(self) -> bytes:
         """Return the first bytes (enough to sniff format, encoding and separator)."""
-        if self.data is not None:
-            return self.data[:_HEAD_BYTES]
-        with Path(self.path).open("rb") as handle:  # type: ignore[arg-type]
+        if self.path is None:
+            return (self.data or b"")[:_HEAD_BYTES]
+        with self.path.open("rb") as handle:
             return handle.read(_HEAD_BYTES)
 
     def read(self) -> bytes:
         """Return all the bytes."""
-        return self.data if self.data is not None else Path(self.path).read_bytes()  # type: ignore[arg-type]
+        return (self.data or b"") if self.path is None else self.path.read_bytes()
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,13 +287,13 @@ def _open(source: Any, name: str | None) -> _File:
     return file
 
 
-def _sniff_format(file: _File, head: bytes) -> Format:
+def _sniff_format(file: _File, head: bytes) -> str:
     """Return the format from magic bytes, the file name, then the first character."""
     if head.startswith(b"PAR1"):
         return "parquet"
     with contextlib.suppress(DataError):
-        return infer_format(file.name)  # type: ignore[return-value]
-    return "jsonl" if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"[")) else "csv"
+        return infer_format(file.name)
+    return "jsonl" if head.lstrip(_BOM + b" \t\r\n").startswith((b"{", b"[")) else "csv"
 
 
 def _check_text(file: _File, head: bytes) -> None:
@@ -343,7 +345,7 @@ def _decoded(file: _File, head: bytes) -> tuple[_File, str | None]:
     return _File(file.name, data=text.encode("utf-8")), note
 
 
-def _separator(head: str, fmt: Format) -> str:
+def _separator(head: str, fmt: str) -> str:
     """Return the field separator that splits the first lines most consistently."""
     lines = [re.sub(r'"[^"]*"', "", line) for line in head.splitlines()[:20] if line.strip()]
     if len(head) >= _HEAD_BYTES - 4 and len(lines) > 1:
@@ -359,20 +361,20 @@ def _separator(head: str, fmt: Format) -> str:
     return best if score(best)[0] else ("\t" if fmt == "tsv" else ",")
 
 
-def _read_json(file: _File, head: str) -> pl.LazyFrame:
+def _read_json(file: _File, head: bytes) -> pl.LazyFrame:
     """Return a JSON Lines file (or a JSON array of objects) as a lazy frame."""
-    if head.lstrip().startswith("["):
+    if head.startswith(_BOM):
+        file = _File(file.name, data=file.read()[len(_BOM) :])
+    if head.lstrip(_BOM + b" \t\r\n").startswith(b"["):
         return pl.read_json(BytesIO(file.read())).lazy()
     if file.path is not None:
         return pl.scan_ndjson(file.path, infer_schema_length=10_000)
     return pl.read_ndjson(BytesIO(file.read()), infer_schema_length=None).lazy()
 
 
-def _read_text(file: _File, fmt: Format, head: bytes) -> pl.LazyFrame:
-    """Return a CSV/TSV (every column as text, as written) or JSON file as a lazy frame."""
+def _read_csv(file: _File, fmt: str, head: bytes) -> pl.LazyFrame:
+    """Return a CSV or TSV file, every column as text (as written), as a lazy frame."""
     text_head = head.decode("utf-8", errors="replace").lstrip("\ufeff")
-    if fmt == "jsonl":
-        return _read_json(file, text_head)
     options: dict[str, Any] = {
         "separator": _separator(text_head, fmt),
         "infer_schema": False,
@@ -387,7 +389,6 @@ def _read(file: _File, fmt: str) -> tuple[pl.LazyFrame, list[str]]:
     """Return the table in `file` as read (numbered rows) and notes about the reading."""
     if fmt not in FORMATS:
         raise DataError(f"Unknown format {fmt!r}.", fix=f"Use one of {', '.join(FORMATS)}.")
-    head = file.head()
     notes = []
     if fmt == "parquet":
         if file.path is not None:
@@ -395,9 +396,10 @@ def _read(file: _File, fmt: str) -> tuple[pl.LazyFrame, list[str]]:
         else:
             table = pl.read_parquet(BytesIO(file.read())).lazy()
     else:
-        file, note = _decoded(file, head)
+        file, note = _decoded(file, file.head())
         notes = [note] if note else []
-        table = _read_text(file, fmt, file.head())  # type: ignore[arg-type]
+        read = _read_json if fmt == "jsonl" else partial(_read_csv, fmt=fmt)
+        table = read(file, head=file.head())
     return table.with_row_index(ROW, offset=1), notes
 
 

@@ -459,8 +459,9 @@ def test_semicolon_file_chosen_as_tsv_is_sniffed():
     assert_expected(load(EVENTS_CSV.replace(",", ";").encode(), format="tsv").events)
 
 
-def test_bom_and_crlf():
-    data = b"\xef\xbb\xbf" + EVENTS_CSV.replace("\n", "\r\n").encode()
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_bom_and_crlf(fmt):
+    data = b"\xef\xbb\xbf" + encoded(fmt).replace(b"\n", b"\r\n")
     assert_expected(load(data).events)
 
 
