@@ -113,7 +113,7 @@ def gg_objective(x: Array, m: Array, w: Array) -> Objective:
 
 def maximise(
     objective: Objective, n_params: int
-) -> tuple[tuple[float, ...], float, tuple[tuple[float, ...], ...] | None]:
+) -> tuple[tuple[float, ...], float, Covariance | None]:
     """Minimise a log-parameter NLL; return (params, log-likelihood, covariance of logs)."""
     bounds = [(-LOG_BOUND, LOG_BOUND)] * n_params
     best = minimize(objective, np.zeros(n_params), jac=True, method="L-BFGS-B", bounds=bounds)
@@ -122,7 +122,7 @@ def maximise(
     return tuple(float(v) for v in np.exp(best.x)), -float(best.fun), _covariance(objective, best.x)
 
 
-def _covariance(objective: Objective, at: Array) -> tuple[tuple[float, ...], ...] | None:
+def _covariance(objective: Objective, at: Array) -> Covariance | None:
     """Inverse of the numerical Hessian (central differences of the analytic gradient)."""
     steps = np.eye(at.size) * _HESS_STEP
     rows = [(objective(at + h)[1] - objective(at - h)[1]) / (2 * _HESS_STEP) for h in steps]
