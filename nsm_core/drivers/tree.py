@@ -12,20 +12,22 @@ already that split, so their nodes are left empty under it (a warning says so).
 """
 
 from dataclasses import dataclass, replace
-from typing import Final
+from typing import Final, TypeAlias
 
 import polars as pl
 
 from nsm_core._types import Period
 from nsm_core.drivers.model import Lifecycle, Measure, Node, check_keys, walk
 from nsm_core.drivers.templates import NEW_VS_RETURNING, TreeSpec, build_tree
-from nsm_core.metrics import exclude, metric_frame
+from nsm_core.metrics import MetricSpec, exclude, metric_frame
 from nsm_core.metrics.compute import counted
 from nsm_core.periods import period_number, period_start
 from nsm_core.retention import lifecycle
 from nsm_core.schema import EVENT, TS, USER, DataError
 
 SEGMENT: Final = "segment"
+STATES: Final = ("new", "retained", "resurrected")
+Source: TypeAlias = MetricSpec | tuple[str, MetricSpec]
 _SEG: Final = "_driver_segment"
 RESERVED: Final = ("period_start", "complete", SEGMENT)
 LIFECYCLE_NOT_SPLIT: Final = (
@@ -61,28 +63,42 @@ def _with_segment(events: pl.LazyFrame, segment: str, period: Period) -> pl.Lazy
     return events.with_columns(label.alias(_SEG))
 
 
-def _lifecycle_plan(events: pl.LazyFrame, m: Lifecycle, period: Period) -> pl.LazyFrame:
-    rows = counted(exclude(events, m.of.exclusions), m.of)
-    table = lifecycle(rows, period=period, unit=m.of.entity)
-    return table.select("period_start", pl.col(m.state).cast(pl.Float64).alias("value"))
+def _lifecycle_plan(events: pl.LazyFrame, of: MetricSpec, period: Period) -> pl.LazyFrame:
+    """Return (period_start, new, retained, resurrected) of the users doing `of`'s rows."""
+    rows = counted(exclude(events, of.exclusions), of)
+    table = lifecycle(rows, period=period, unit=of.entity)
+    return table.select("period_start", pl.col(STATES).cast(pl.Float64))
+
+
+def _source(m: Measure) -> Source:
+    """Return what computes a measure: its MetricSpec, or one lifecycle for all its states."""
+    return ("lifecycle", m.of) if isinstance(m, Lifecycle) else m
 
 
 def _plan(
-    events: pl.LazyFrame, m: Measure, period: Period, segments: tuple[str, ...] | None
+    events: pl.LazyFrame, source: Source, period: Period, segments: tuple[str, ...] | None
 ) -> pl.LazyFrame:
-    """Return (period_start[, segment], value) of one measure."""
-    if isinstance(m, Lifecycle):
+    """Return (period_start[, segment], value columns) of one source."""
+    if isinstance(source, tuple):
         if segments is None:
-            return _lifecycle_plan(events, m, period)
+            return _lifecycle_plan(events, source[1], period)
         parts = [
-            _lifecycle_plan(events.filter(pl.col(_SEG) == s), m, period).with_columns(
+            _lifecycle_plan(events.filter(pl.col(_SEG) == s), source[1], period).with_columns(
                 pl.lit(s).alias(SEGMENT)
             )
             for s in segments
         ]
-        return pl.concat(parts).select("period_start", SEGMENT, "value")
-    frame = metric_frame(events, replace(m, grain=period), _SEG if segments is not None else None)
+        return pl.concat(parts).select("period_start", SEGMENT, *STATES)
+    frame = metric_frame(
+        events, replace(source, grain=period), _SEG if segments is not None else None
+    )
     return frame.select("period_start", *([SEGMENT] if segments is not None else []), "value")
+
+
+def _column(m: Measure, index: dict[Source, int]) -> str:
+    """Return the column holding a measure's values in the joined frame."""
+    i = index[_source(m)]
+    return f"_s{i}_{m.state}" if isinstance(m, Lifecycle) else f"_s{i}_value"
 
 
 def _grid(events: pl.LazyFrame, period: Period, segments: tuple[str, ...] | None) -> pl.LazyFrame:
@@ -96,10 +112,10 @@ def _grid(events: pl.LazyFrame, period: Period, segments: tuple[str, ...] | None
     return grid.join(pl.LazyFrame({SEGMENT: list(segments)}), how="cross")
 
 
-def _node_expr(node: Node, index: dict[Measure, int]) -> pl.Expr:
-    value = pl.col(f"_m{index[node.measure]}")
+def _node_expr(node: Node, index: dict[Source, int]) -> pl.Expr:
+    value = pl.col(_column(node.measure, index))
     if node.per is not None:
-        per = pl.col(f"_m{index[node.per]}")
+        per = pl.col(_column(node.per, index))
         value = pl.when(per != 0).then(value / per)
     return value.cast(pl.Float64).alias(node.key)
 
@@ -118,16 +134,18 @@ def node_values(
     passes them; see `compute` for the cut.
     """
     lazy = events.lazy()
-    measures = list(dict.fromkeys(m for n, _, _ in walk(root) for m in (n.measure, n.per) if m))
-    index = {m: i for i, m in enumerate(measures)}
+    measures = [m for n, _, _ in walk(root) for m in (n.measure, n.per) if m is not None]
+    sources = list(dict.fromkeys(_source(m) for m in measures))
+    index = {source: i for i, source in enumerate(sources)}
     keys = ["period_start", *([SEGMENT] if segments is not None else [])]
-    plans = [_plan(lazy, m, period, segments) for m in measures]
+    plans = [_plan(lazy, source, period, segments) for source in sources]
     frames = pl.collect_all([_grid(lazy, period, segments), *plans])
     wide = frames[0]
     for i, frame in enumerate(frames[1:]):
-        wide = wide.join(frame.rename({"value": f"_m{i}"}), on=keys, how="left")
+        named = frame.rename({c: f"_s{i}_{c}" for c in frame.columns if c not in keys})
+        wide = wide.join(named, on=keys, how="left")
     nodes = [_node_expr(n, index) for n, _, _ in walk(root)]
-    filled = wide.with_columns(pl.col(f"_m{i}").fill_null(0.0) for i in range(len(measures)))
+    filled = wide.with_columns(pl.col(r"^_s\d+_.*$").fill_null(0.0))
     return filled.select(*keys, "complete", *nodes).sort(keys)
 
 
@@ -165,7 +183,9 @@ def compute(events: pl.LazyFrame | pl.DataFrame, spec: TreeSpec) -> TreeValues:
         return TreeValues(root, spec.period, totals)
     if spec.segment != NEW_VS_RETURNING and spec.segment not in lazy.collect_schema().names():
         raise DataError(f"The events have no column {spec.segment!r} to cut the tree by.")
-    cut = _with_segment(lazy, spec.segment, spec.period)
+    # Materialised once: every plan below reads the segment, and a lazy window would be
+    # recomputed by each of them.
+    cut = _with_segment(lazy, spec.segment, spec.period).collect().lazy()
     segments = _segment_values(cut)
     if spec.segment != NEW_VS_RETURNING:
         return TreeValues(root, spec.period, totals, node_values(cut, root, spec.period, segments))
