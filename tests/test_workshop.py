@@ -208,3 +208,10 @@ def test_suggested_scores_and_export_on_meals():
     table = evidence_table(reviews)
     assert table.height == 3
     assert table.filter(pl.col("candidate") == specs[0].name)["lift_low_pp"].item() > 0
+
+
+def test_first_touch_channel_skips_empty_cells():
+    rows = [("a", "open", 0, 0, None), ("a", "open", 1, 0, "ads"), ("a", "open", 2, 0, "seo")]
+    rows += [("b", "open", 0, 0, None)]
+    units = unit_table(_events(rows), MetricSpec("m"), CheckSpec()).collect()
+    assert dict(units.select("unit", "channel").iter_rows()) == {"a": "ads", "b": "(none)"}

@@ -104,8 +104,11 @@ def unit_table(
     day = pl.col("_day")
     early = day < check.early_days
     counted = _counted_mask(spec)
-    first_touch = pl.col(channel or USER).sort_by(TS, EVENT).drop_nulls().first().cast(pl.String)
-    channel_expr = first_touch if channel else pl.lit(None, pl.String)
+    # First touch = the value on the unit's earliest row that has one; arg_min is linear,
+    # where sorting every unit's rows is not (ties keep the input's row order).
+    known = pl.col(channel or USER).is_not_null()
+    first_touch = pl.col(channel or USER).filter(known).get(pl.col("_us").filter(known).arg_min())
+    channel_expr = first_touch.cast(pl.String) if channel else pl.lit(None, pl.String)
     return (
         lazy.filter(pl.col(entity).is_not_null())
         .with_columns(
