@@ -9,6 +9,7 @@ import streamlit as st
 from components import cached, state
 from components.state import DataSource
 from nsm_core import fmt, scenarios
+from nsm_core.moments import MomentSpec
 from nsm_core.scenarios import PRESETS, Plan
 from nsm_core.schema import DataError
 from nsm_core.stats import Estimate
@@ -171,19 +172,23 @@ def _value_controls(source: DataSource, mode: ValueMode) -> ValueChoice:
             "outcomes and the simulation.",
         )
         return ValueChoice("typed", plus_minus)
-    events = cached.event_catalog(source)["event"].to_list()
+    ranked = cached.moments(source, MomentSpec()).table
+    events, best_threshold = scenarios.moment_options(
+        ranked, cached.event_catalog(source)["event"].to_list()
+    )
     cols = st.columns(3)
     event = cols[0].selectbox(
         "High-value moment (event)",
         events,
         key="scenario_event",
-        help="The event whose early use is valued (from the Moments analysis).",
+        help="The event whose early use is valued; the High-value moments page's best "
+        "candidates come first.",
     )
     threshold = cols[1].number_input(
         "At least this many times",
         min_value=1,
         max_value=50,
-        value=1,
+        value=best_threshold,
         key="scenario_threshold",
         help="A user reaches the moment after doing the event this often in the window.",
     )

@@ -18,20 +18,17 @@ render.warnings(card.warnings)
 
 st.subheader("Scorecard")
 st.caption(health.as_of_caption(card))
-grid = st.columns(2)
-for i, family in enumerate(f for f in card.families if f.available):
-    with grid[i % 2].container(border=True):
+for family in (f for f in card.families if f.available):
+    with st.container(border=True):
         st.markdown(f"**{family.title}**")
-        cols = st.columns(min(len(family.readings), 4))
+        cols = st.columns(4)
         for j, reading in enumerate(family.readings):
-            cols[j % len(cols)].metric(
+            cols[j % 4].metric(
                 reading.label,
                 reading.shown(),
                 delta=health.delta(reading),
                 delta_color="normal" if reading.higher_is_better else "inverse",
-                help=f"{reading.formula}. Compared with {reading.compared_with}."
-                if reading.compared_with
-                else reading.formula,
+                help=health.reading_help(reading),
             )
         st.caption(f"From {family.basis}.")
 missing = health.missing_families(card)

@@ -26,7 +26,11 @@ def monthly_revenue_chart(data: pl.DataFrame) -> alt.Chart:
         on=list(_SOURCES),
         variable_name="source",
         value_name="revenue",
-    ).with_columns(pl.col("source").replace_strict(_SOURCES))
+    ).with_columns(
+        # Vega-Lite stacks the lowest `order` nearest zero: base revenue at the bottom.
+        order=pl.col("source").replace_strict({k: i for i, k in enumerate(_SOURCES)}),
+        source=pl.col("source").replace_strict(_SOURCES),
+    )
     chart = (
         alt.Chart(long)
         .mark_bar()
@@ -39,6 +43,7 @@ def monthly_revenue_chart(data: pl.DataFrame) -> alt.Chart:
                 title="Source",
                 scale=alt.Scale(domain=list(_SOURCES.values()), range=[PALETTE[0], PALETTE[1]]),
             ),
+            order=alt.Order("order:Q", sort="ascending"),
             tooltip=[
                 alt.Tooltip("scenario:N", title="Scenario"),
                 alt.Tooltip("month:O", title="Month"),

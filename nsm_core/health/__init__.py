@@ -38,6 +38,7 @@ from nsm_core.health.words import (
     badge,
     delta,
     missing_families,
+    reading_help,
     status_table,
 )
 
@@ -68,6 +69,7 @@ __all__ = [
     "margin_months",
     "missing_families",
     "numeric_properties",
+    "reading_help",
     "scorecard",
     "show",
     "slope",

@@ -101,13 +101,13 @@ def show(value: float | None, unit: Unit) -> str:
     """Return a value in its unit's words.
 
     Example:
-        >>> show(1234.5, "money"), show(0.25, "share"), show(31.0, "points"), show(None, "ms")
-        ('$1,234.50', '25.0%', '+31', 'n/a')
+        >>> show(1234.5, "money"), show(21_963.3, "money"), show(0.25, "share"), show(None, "ms")
+        ('$1,234.50', '$22.0k', '25.0%', 'n/a')
     """
     if value is None:
         return "n/a"
     shown = {
-        "money": lambda x: fmt.money(x),
+        "money": lambda x: fmt.money(x, compact=abs(x) >= 10_000),
         "share": lambda x: fmt.pct(x, 1),
         "count": lambda x: fmt.count(x),
         "number": lambda x: fmt.num(x, 2),

@@ -40,6 +40,23 @@ def delta(reading: Reading) -> str | None:
     return ("-" if change < 0 else "+") + text.lstrip("+")
 
 
+def reading_help(reading: Reading) -> str:
+    """Return a reading's tooltip: its formula, what it is compared with, the exact value.
+
+    Example:
+        >>> print(
+        ...     reading_help(Reading("Revenue", 21_963.3, "money", "Σ revenue", 9.0, "last year"))
+        ... )
+        Σ revenue. Compared with last year. Exact value: $21,963.30.
+    """
+    text = reading.formula + "."
+    if reading.compared_with:
+        text += f" Compared with {reading.compared_with}."
+    if reading.value is not None and reading.unit == "money":
+        text += f" Exact value: {fmt.money(reading.value)}."
+    return text
+
+
 def as_of_caption(card: Scorecard) -> str:
     """Return which month the scorecard describes, in words.
 

@@ -38,6 +38,7 @@ from nsm_core.scenarios.uncertainty import (
 from nsm_core.scenarios.words import (
     comparison_caption,
     comparison_table,
+    moment_options,
     simulation_caption,
     tornado_caption,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "from_frame",
     "from_json",
     "from_token",
+    "moment_options",
     "monthly",
     "reference_value",
     "sensitivity",

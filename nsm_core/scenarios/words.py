@@ -122,3 +122,19 @@ def comparison_table(table: pl.DataFrame) -> pl.DataFrame:
     return table.with_columns(
         pl.col(money).round(2), pl.col("moments").round(1), pl.col("roi").round(3)
     ).rename(names)
+
+
+def moment_options(ranked: pl.DataFrame, events: list[str]) -> tuple[list[str], int]:
+    """Return events to offer as the moment, best-ranked first, and the top one's threshold.
+
+    ranked = the Moments analysis table (event, threshold, best first); events = every event.
+
+    Example:
+        >>> ranked = pl.DataFrame({"event": ["fav", "fav", "open"], "threshold": [2, 1, 5]})
+        >>> moment_options(ranked, ["open", "pay", "fav"])
+        (['fav', 'open', 'pay'], 2)
+    """
+    best = ranked["event"].unique(maintain_order=True).to_list()
+    ordered = [e for e in best if e in events] + [e for e in events if e not in best]
+    top = ranked.filter(pl.col("event") == ordered[0])["threshold"] if ordered else []
+    return ordered, int(top[0]) if len(top) else 1
