@@ -10,7 +10,7 @@ import pytest
 
 from nsm_core.drivers.model import walk
 from nsm_core.drivers.templates import NEW_VS_RETURNING, TreeSpec, build_tree, event_noun
-from nsm_core.drivers.tree import LIFECYCLE_NOT_SPLIT, compute
+from nsm_core.drivers.tree import compute
 from nsm_core.schema import DataError
 
 
@@ -163,15 +163,20 @@ def test_first_touch_segments_partition_the_counts():
 def test_new_vs_returning_cut():
     spec = TreeSpec("volume", key_event="order_placed", segment=NEW_VS_RETURNING)
     result = compute(EVENTS, spec)
-    assert result.warnings == (LIFECYCLE_NOT_SPLIT,)
     seg = result.by_segment
-    assert seg.get_column("new").null_count() == seg.height
-    new = seg.filter(pl.col("segment") == "new").join(result.values, on="period_start")
-    # New users this period = the lifecycle's new users (first event in the period).
-    assert new.get_column("active").to_list() == new.get_column("new_right").to_list()
-    summed = seg.group_by("period_start").agg(pl.col("volume").sum())
-    joined = result.values.join(summed, on="period_start", suffix="_seg")
-    assert joined.get_column("volume").to_list() == joined.get_column("volume_seg").to_list()
+    assert set(seg.get_column("segment")) == {"new", "returning"}
+    new = seg.filter(pl.col("segment") == "new")
+    # Users first seen in a period are all new: none retained or resurrected.
+    assert new.get_column("retained").sum() == new.get_column("resurrected").sum() == 0
+    joined = new.join(result.values, on="period_start", suffix="_total")
+    assert joined.get_column("active").to_list() == joined.get_column("new_total").to_list()
+    keys = ["volume", "active", "new", "retained", "resurrected"]
+    summed = seg.group_by("period_start").agg(pl.col(keys).sum())
+    both = result.values.join(summed, on="period_start", suffix="_seg")
+    for key in keys:
+        assert both.get_column(key).to_list() == both.get_column(f"{key}_seg").to_list()
+    for row in seg.iter_rows(named=True):
+        formula_holds(result.root, row)
 
 
 def test_lazy_and_eager_agree_and_errors_are_data_errors():

@@ -7,8 +7,10 @@ nsm_core.retention.lifecycle for a lifecycle state); the plans run together with
 Segments: a property column counts each user under their first-touch value (the value on
 their earliest event that has one), so segments partition the users and every sum in the
 tree holds inside each segment. NEW_VS_RETURNING splits each period's rows into those of
-users first seen in that period ("new") and the rest ("returning"); lifecycle states are
-already that split, so their nodes are left empty under it (a warning says so).
+users first seen in that period ("new") and the rest ("returning"). A user first seen in p
+can only be new to any activity, so under that cut a lifecycle splits exactly as
+new(new) = doers among new users, new(returning) = new − new(new), and every retained and
+resurrected user is returning.
 """
 
 from dataclasses import dataclass, replace
@@ -30,11 +32,15 @@ STATES: Final = ("new", "retained", "resurrected")
 Source: TypeAlias = MetricSpec | tuple[str, MetricSpec]
 _SEG: Final = "_driver_segment"
 RESERVED: Final = ("period_start", "complete", SEGMENT)
-LIFECYCLE_NOT_SPLIT: Final = (
-    "New, retained and resurrected users are themselves the new-vs-returning split, so "
-    "their nodes are not cut by it."
-)
 NO_EVENTS: Final = "The events table is empty."
+
+
+@dataclass(frozen=True, slots=True)
+class Cut:
+    """The segment values of a cut, and whether it is the new-vs-returning one."""
+
+    values: tuple[str, ...]
+    first_seen: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,24 +81,44 @@ def _source(m: Measure) -> Source:
     return ("lifecycle", m.of) if isinstance(m, Lifecycle) else m
 
 
-def _plan(
-    events: pl.LazyFrame, source: Source, period: Period, segments: tuple[str, ...] | None
-) -> pl.LazyFrame:
+def _split_by_first_seen(events: pl.LazyFrame, of: MetricSpec, period: Period) -> pl.LazyFrame:
+    """Return a lifecycle split into new and returning users (see the module docstring)."""
+    total = _lifecycle_plan(events, of, period)
+    doers = metric_frame(events, replace(of, grain=period), _SEG)
+    fresh = doers.filter(pl.col(SEGMENT) == "new").select("period_start", _fresh="value")
+    both = total.join(fresh, on="period_start", how="left").with_columns(
+        pl.col("_fresh").fill_null(0.0)
+    )
+    zero = pl.lit(0.0)
+    new = both.select(
+        "period_start", pl.lit("new").alias(SEGMENT), new="_fresh", retained=zero, resurrected=zero
+    )
+    returning = both.select(
+        "period_start",
+        pl.lit("returning").alias(SEGMENT),
+        new=pl.col("new") - pl.col("_fresh"),
+        retained="retained",
+        resurrected="resurrected",
+    )
+    return pl.concat([new, returning])
+
+
+def _plan(events: pl.LazyFrame, source: Source, period: Period, cut: Cut | None) -> pl.LazyFrame:
     """Return (period_start[, segment], value columns) of one source."""
     if isinstance(source, tuple):
-        if segments is None:
+        if cut is None:
             return _lifecycle_plan(events, source[1], period)
+        if cut.first_seen:
+            return _split_by_first_seen(events, source[1], period)
         parts = [
             _lifecycle_plan(events.filter(pl.col(_SEG) == s), source[1], period).with_columns(
                 pl.lit(s).alias(SEGMENT)
             )
-            for s in segments
+            for s in cut.values
         ]
         return pl.concat(parts).select("period_start", SEGMENT, *STATES)
-    frame = metric_frame(
-        events, replace(source, grain=period), _SEG if segments is not None else None
-    )
-    return frame.select("period_start", *([SEGMENT] if segments is not None else []), "value")
+    frame = metric_frame(events, replace(source, grain=period), _SEG if cut else None)
+    return frame.select("period_start", *([SEGMENT] if cut else []), "value")
 
 
 def _column(m: Measure, index: dict[Source, int]) -> str:
@@ -101,15 +127,15 @@ def _column(m: Measure, index: dict[Source, int]) -> str:
     return f"_s{i}_{m.state}" if isinstance(m, Lifecycle) else f"_s{i}_value"
 
 
-def _grid(events: pl.LazyFrame, period: Period, segments: tuple[str, ...] | None) -> pl.LazyFrame:
+def _grid(events: pl.LazyFrame, period: Period, cut: Cut | None) -> pl.LazyFrame:
     """Return every period from the first to the last event (× every segment value)."""
     p = period_number(TS, period)
     grid = events.select(pl.int_range(p.min(), p.max() + 1).alias("_p"), _last=p.max()).select(
         period_start=period_start("_p", period), complete=pl.col("_p") < pl.col("_last")
     )
-    if segments is None:
+    if cut is None:
         return grid
-    return grid.join(pl.LazyFrame({SEGMENT: list(segments)}), how="cross")
+    return grid.join(pl.LazyFrame({SEGMENT: list(cut.values)}), how="cross")
 
 
 def _node_expr(node: Node, index: dict[Source, int]) -> pl.Expr:
@@ -124,22 +150,20 @@ def node_values(
     events: pl.LazyFrame | pl.DataFrame,
     root: Node,
     period: Period,
-    segments: tuple[str, ...] | None = None,
+    cut: Cut | None = None,
 ) -> pl.DataFrame:
-    """Return each node's value per period (and per segment when `segments` is given).
+    """Return each node's value per period (and per segment value of `cut`, if given).
 
     events(user_id, event, ts, revenue[, _driver_segment]) -> (period_start[, segment],
-    complete, <node key>...); value = measure / per (null when per = 0). Lifecycle nodes
-    under NEW_VS_RETURNING are computed per segment like any other only when the caller
-    passes them; see `compute` for the cut.
+    complete, <node key>...); value = measure / per (null when per = 0).
     """
     lazy = events.lazy()
     measures = [m for n, _, _ in walk(root) for m in (n.measure, n.per) if m is not None]
     sources = list(dict.fromkeys(_source(m) for m in measures))
     index = {source: i for i, source in enumerate(sources)}
-    keys = ["period_start", *([SEGMENT] if segments is not None else [])]
-    plans = [_plan(lazy, source, period, segments) for source in sources]
-    frames = pl.collect_all([_grid(lazy, period, segments), *plans])
+    keys = ["period_start", *([SEGMENT] if cut is not None else [])]
+    plans = [_plan(lazy, source, period, cut) for source in sources]
+    frames = pl.collect_all([_grid(lazy, period, cut), *plans])
     wide = frames[0]
     for i, frame in enumerate(frames[1:]):
         named = frame.rename({c: f"_s{i}_{c}" for c in frame.columns if c not in keys})
@@ -186,22 +210,5 @@ def compute(events: pl.LazyFrame | pl.DataFrame, spec: TreeSpec) -> TreeValues:
     # Materialised once: every plan below reads the segment, and a lazy window would be
     # recomputed by each of them.
     cut = _with_segment(lazy, spec.segment, spec.period).collect().lazy()
-    segments = _segment_values(cut)
-    if spec.segment != NEW_VS_RETURNING:
-        return TreeValues(root, spec.period, totals, node_values(cut, root, spec.period, segments))
-    lifecycle_keys = [n.key for n, _, _ in walk(root) if isinstance(n.measure, Lifecycle)]
-    plain = _without_lifecycle(root)
-    by_segment = node_values(cut, plain, spec.period, segments).with_columns(
-        pl.lit(None, pl.Float64).alias(k) for k in lifecycle_keys
-    )
-    order = ["period_start", SEGMENT, "complete", *(n.key for n, _, _ in walk(root))]
-    warnings = (LIFECYCLE_NOT_SPLIT,) if lifecycle_keys else ()
-    return TreeValues(root, spec.period, totals, by_segment.select(order), warnings)
-
-
-def _without_lifecycle(node: Node) -> Node:
-    """Return the tree without its lifecycle nodes (for cuts that cannot split them)."""
-    kids = tuple(
-        _without_lifecycle(c) for c in node.children if not isinstance(c.measure, Lifecycle)
-    )
-    return replace(node, children=kids)
+    values = Cut(_segment_values(cut), first_seen=spec.segment == NEW_VS_RETURNING)
+    return TreeValues(root, spec.period, totals, node_values(cut, root, spec.period, values))
