@@ -24,15 +24,13 @@ import polars as pl
 
 from nsm_core._types import FrameT, Period
 from nsm_core.periods import ROLLING_US, US_PER_DAY, epoch_us, period_number, period_start
-from nsm_core.retention._base import Unit, as_unit, named
+from nsm_core.retention._base import SEGMENT, Unit, as_unit, first_touch, named
 from nsm_core.schema import EVENT, REVENUE, TS, USER, DataError
 
 Kind: TypeAlias = Literal["n_period", "unbounded"]
 Anchor: TypeAlias = Literal["user", "calendar"]
 Measure: TypeAlias = Literal["users", "revenue"]
 
-SEGMENT: Final = "segment"
-NO_SEGMENT: Final = "(none)"
 USER_COLUMNS: Final = ("cohort", "period", "cohort_size", "active", "rate")
 REVENUE_COLUMNS: Final = ("revenue", "revenue_per_user", "revenue_retention")
 
@@ -119,13 +117,6 @@ def _with_entry(daily: pl.LazyFrame, spec: RetentionSpec) -> pl.LazyFrame:
         .filter(pl.col("t0").is_not_null())
         .with_columns(c=period_number(pl.col("t0").cast(pl.Datetime("us", "UTC")), spec.period))
     )
-
-
-def _first_touch(events: pl.LazyFrame, segment: str) -> pl.LazyFrame:
-    """Return each user's first non-null `segment` value; ties by time, event, then value."""
-    value = pl.col(segment).cast(pl.String)
-    first = value.sort_by(pl.col("t"), pl.col(EVENT), value).drop_nulls().first()
-    return events.group_by(USER).agg(first.fill_null(NO_SEGMENT).alias(SEGMENT))
 
 
 def _entries(marked: pl.LazyFrame, segments: pl.LazyFrame | None) -> pl.LazyFrame:
@@ -287,7 +278,7 @@ def retention_table(events: FrameT, spec: RetentionSpec) -> FrameT:
     _check(lazy, spec)
     lazy = lazy.with_columns(t=epoch_us(TS))
     marked = _with_entry(_daily(lazy, spec), spec).cache()
-    segments = _first_touch(lazy, spec.segment).cache() if spec.segment else None
+    segments = first_touch(lazy, spec.segment).cache() if spec.segment else None
     entries = _entries(marked, segments)
     cells = _grid(entries, t_end, spec).join(
         _active_counts(_activity(marked, segments, spec), spec),
