@@ -12,7 +12,7 @@ import gzip
 import re
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from io import BytesIO
@@ -577,6 +577,12 @@ def _resolve(columns: Sequence[str], opts: _Options, name: str) -> tuple[Normali
     return spec, notes
 
 
+def _with_ts_format(spec: Normalize, sample: pl.DataFrame) -> Normalize:
+    """Return `spec` with the format most sampled text times use (a speed hint)."""
+    hint = schema.guess_ts_format(sample.get_column(spec.source(TS) or ""))
+    return replace(spec, ts_format=hint)
+
+
 def _check_shape(sample: pl.DataFrame, name: str, fmt: str) -> None:
     """Raise DataError for a table with no rows, or text read as a single column."""
     columns = [c for c in sample.columns if c != ROW]
@@ -622,6 +628,7 @@ def _plan(source: Any, opts: _Options) -> _Plan:
     table, sample, file, notes = _table(source, opts, SAMPLE_ROWS)
     columns = [c for c in sample.columns if c != ROW]
     spec, resolve_notes = _resolve(columns, opts, file.name)
+    spec = _with_ts_format(spec, sample)
     with _reading(file.name):
         frame = schema.normalize(table, spec)
         checked = schema.normalize(sample.lazy(), spec)

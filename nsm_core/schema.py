@@ -12,6 +12,7 @@ reason it is dropped (or null), and `summarize` counts the reasons into a `Quali
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Final
 
 import polars as pl
@@ -65,6 +66,13 @@ _EPOCH_STEPS: Final = ((10**8, 10**11, 1_000_000), (10**11, 10**14, 1_000), (10*
 _YYYYMMDD: Final = (19000101, 21001231)
 # A time of day followed by a zone: Z, ±hh, ±hhmm or ±hh:mm.
 _ZONED: Final = r"\d:\d\d(?:[.,]\d+)?\s?(?:Z|[+-]\d\d(?::?\d\d)?)$"
+_HINTS: Final = (
+    "%Y-%m-%dT%H:%M:%S%.f%#z",
+    "%Y-%m-%d %H:%M:%S%.f%#z",
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%d",
+)
 _TS_FORMATS: Final = (
     "%Y-%m-%d %H:%M:%S%.f%#z",
     "%Y-%m-%d %H:%M:%S%.f",
@@ -124,12 +132,14 @@ class Normalize:
     fallbacks: role -> further source columns used where the first is empty, in order
     (Segment's anonymousId behind userId). event_name: the constant event when there is no
     event column. now: rows later than now + 1 day are dropped as in the future.
+    ts_format: the format most text times use (`guess_ts_format`), tried first for speed.
     """
 
     columns: tuple[tuple[str, str | None], ...]
     now: datetime
     event_name: str = "purchase"
     fallbacks: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    ts_format: str | None = None
 
     def source(self, role: str) -> str | None:
         """Return the source column of `role`, or None when the source has none."""
@@ -172,17 +182,21 @@ def _to_utc(text: pl.Expr, fmt: str) -> pl.Expr:
     return text.str.to_datetime(fmt, time_unit="us", time_zone="UTC", strict=False)
 
 
-def _ts_from_string(raw: pl.Expr) -> pl.Expr:
+def _ts_from_string(raw: pl.Expr, hint: str | None = None) -> pl.Expr:
     """Return UTC datetimes from text: ISO 8601 (offset or naive = UTC), dates, or numbers.
 
-    Each format is tried only on the values whose shape fits it, so a column costs about one
-    parse, not one per format. Intermediate values live in struct fields (`pl.field`) so
-    that each is computed once: polars does not share repeated sub-expressions here.
+    The `hint` format (the one most of the column uses) is tried on every value; the other
+    formats only see the values still unparsed, and each only those whose shape fits it, so
+    a column costs about one parse. Intermediate values live in struct fields (`pl.field`)
+    so that each is computed once: polars does not share repeated sub-expressions here.
     """
     f = pl.field
     iso, zoned, short = f("iso"), f("zoned"), f("short")
+    first = _to_utc(f("raw"), hint) if hint else pl.lit(None, TS_DTYPE)
     return (
-        pl.struct(text=raw.str.strip_chars())
+        pl.struct(raw=raw)
+        .struct.with_fields(first=first)
+        .struct.with_fields(text=pl.when(f("first").is_null()).then(f("raw")).str.strip_chars())
         .struct.with_fields(
             iso=f("text")
             .str.strip_suffix(" UTC")
@@ -197,6 +211,7 @@ def _ts_from_string(raw: pl.Expr) -> pl.Expr:
         )
         .struct.with_fields(
             out=pl.coalesce(
+                f("first"),
                 f("full_zoned"),
                 f("full_naive"),
                 _to_utc(pl.when(zoned & f("full_zoned").is_null()).then(iso), _TS_FORMATS[2]),
@@ -212,13 +227,30 @@ def _ts_from_string(raw: pl.Expr) -> pl.Expr:
     )
 
 
-def parse_ts(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+def guess_ts_format(values: pl.Series) -> str | None:
+    """Return the strptime format that parses most of `values` (text), or None.
+
+    Passed to `parse_ts` as its hint, it makes a uniform column cost one parse.
+
+    Example:
+        >>> guess_ts_format(pl.Series(["2024-01-02T03:04:05Z", "2024-01-03T00:00:00.5Z"]))
+        '%Y-%m-%dT%H:%M:%S%.f%#z'
+    """
+    if values.dtype != pl.String:
+        return None
+    counts = {fmt: values.str.to_datetime(fmt, strict=False).count() for fmt in _HINTS}
+    best = max(counts, key=lambda fmt: counts[fmt])
+    return best if counts[best] else None
+
+
+def parse_ts(expr: pl.Expr, dtype: pl.DataType, hint: str | None = None) -> pl.Expr:
     """Return `expr` (of type `dtype`) as Datetime("us", "UTC"); null where it is not a time.
 
     Datetimes with a zone are converted, naive ones are taken as UTC. Integers and numeric
     strings are YYYYMMDD (19000101..21001231) or epoch seconds / ms / µs / ns chosen by
     magnitude: |x| in [1e8, 1e11) s, [1e11, 1e14) ms, [1e14, 1e17) µs. Strings are ISO 8601
-    (T or space, optional fraction, Z or ±hh[:mm], or " UTC"), dates, or YYYY/MM/DD.
+    (T or space, optional fraction, Z or ±hh[:mm], or " UTC"), dates, or YYYY/MM/DD;
+    `hint` (from `guess_ts_format`) is a strptime format tried first, for speed only.
 
     Example:
         >>> s = pl.Series(["2024-01-02T03:04:05+01:00", "20240102", "1704164645000", "x"])
@@ -241,7 +273,7 @@ def parse_ts(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
         (isinstance(dtype, pl.Date), lambda e: e.cast(TS_DTYPE)),
         (dtype.is_integer(), lambda e: _ts_from_int(e.cast(pl.Int64))),
         (dtype.is_numeric(), lambda e: _ts_from_float(e.cast(pl.Float64))),
-        (_is_text(dtype), lambda e: _ts_from_string(e.cast(pl.String))),
+        (_is_text(dtype), lambda e: _ts_from_string(e.cast(pl.String), hint)),
     )
     parse = next((fn for matches, fn in kinds if matches), lambda _: pl.lit(None, TS_DTYPE))
     return parse(expr)
@@ -268,11 +300,10 @@ def _money_from_string(raw: pl.Expr) -> pl.Expr:
         .cast(pl.Float64, strict=False)
     )
     return (
-        pl.struct(text=raw.str.strip_chars())
-        .struct.with_fields(direct=f("text").cast(pl.Float64, strict=False))
-        .struct.with_fields(
-            body=pl.when(f("direct").is_null()).then(f("text").str.replace_all(r"[^0-9.,]", ""))
-        )
+        pl.struct(raw=raw)
+        .struct.with_fields(direct=f("raw").cast(pl.Float64, strict=False))
+        .struct.with_fields(text=pl.when(f("direct").is_null()).then(f("raw")).str.strip_chars())
+        .struct.with_fields(body=f("text").str.replace_all(r"[^0-9.,]", ""))
         .struct.with_fields(last=body.str.extract(r"([.,])\d*$", 1))
         .struct.with_fields(
             out=pl.coalesce(
@@ -392,7 +423,7 @@ def _canonical(schema: pl.Schema, spec: Normalize) -> list[pl.Expr]:
     exprs = [
         _role(schema, spec, USER, parse_id),
         pl.lit(spec.event_name, pl.String).alias(EVENT) if event is None else event,
-        _role(schema, spec, TS, parse_ts),
+        _role(schema, spec, TS, partial(parse_ts, hint=spec.ts_format)),
         pl.lit(None, pl.Float64).alias(REVENUE) if revenue is None else revenue,
         _role(schema, spec, ACCOUNT, parse_id),
         _role(schema, spec, SESSION, parse_id),

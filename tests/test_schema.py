@@ -162,7 +162,12 @@ FORMATTERS = {
 )
 def test_formatted_times_round_trip_to_the_same_utc_instant(cases):
     pairs = [FORMATTERS[name](t, tz) for t, tz, name in cases]
-    assert parsed_ts([text for text, _ in pairs]) == [instant for _, instant in pairs]
+    texts = pl.Series([text for text, _ in pairs], dtype=pl.String)
+    expected = [instant for _, instant in pairs]
+    assert parsed_ts(texts.to_list()) == expected
+    # The speed hint changes nothing but the order in which formats are tried.
+    hint = schema.guess_ts_format(texts)
+    assert pl.select(parse_ts(pl.lit(texts), pl.String(), hint)).to_series().to_list() == expected
 
 
 @settings(max_examples=40, deadline=None)
