@@ -90,7 +90,7 @@ elif view == "range":
         caption=scenarios.simulation_caption(simulation.summary, spec),
     )
     render.table(
-        scenarios.band(priced, plan.months, value),
+        scenarios.band_table(scenarios.band(priced, plan.months, value)),
         name="outcomes at the ends of the value interval",
         caption="Revenue and net at the low end, the point and the high end of the value "
         "per moment's interval.",

@@ -63,8 +63,8 @@ def test_views_range_and_sensitivity():
     assert "simulated outcomes (central 90%)" in texts(at)
     at.slider(key="scenario_moments_cv").set_value(20).run()
     assert not at.exception
-    band = table(at, "case")
-    assert band[band["scenario"] == "B"]["revenue"].tolist() == [110_000.0, 120_000.0, 130_000.0]
+    band = table(at, "Shift in value per moment")
+    assert band[band["Scenario"] == "B"]["Revenue"].tolist() == [110_000.0, 120_000.0, 130_000.0]
     at.segmented_control(key="scenario_view").set_value("sensitivity").run()
     assert not at.exception
     assert "moves most with" in texts(at)
@@ -77,8 +77,8 @@ def test_typed_uncertainty_moves_the_band():
     at.number_input(key="scenario_plus_minus").set_value(10.0)
     submit(at)
     at.segmented_control(key="scenario_view").set_value("range").run()
-    band = table(at, "case")
-    assert band[band["scenario"] == "B"]["revenue"].tolist() == [100_000.0, 120_000.0, 140_000.0]
+    band = table(at, "Shift in value per moment")
+    assert band[band["Scenario"] == "B"]["Revenue"].tolist() == [100_000.0, 120_000.0, 140_000.0]
 
 
 def test_other_preset():

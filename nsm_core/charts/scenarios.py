@@ -7,6 +7,7 @@ from nsm_core.charts._base import FORMAT, PALETTE, colour_scale, titled
 
 _MONEY = FORMAT["money"]
 _SOURCES = {"base_revenue": "Base revenue", "moment_revenue": "Moment revenue"}
+_ENDS = {"low": "Input at its low", "high": "Input at its high"}
 
 
 def monthly_revenue_chart(data: pl.DataFrame) -> alt.Chart:
@@ -127,10 +128,10 @@ def tornado_chart(data: pl.DataFrame, outcome: str) -> alt.LayerChart:
                 input_value=pl.col(f"{side}_input"),
                 outcome=pl.col(f"outcome_{side}"),
             )
-            for side, name in (("low", "Input at its low"), ("high", "Input at its high"))
+            for side, name in _ENDS.items()
         ]
     )
-    y = alt.Y("label:N", title=None, sort=order)
+    y = alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=260))
     bars = (
         alt.Chart(long)
         .mark_bar()
@@ -139,7 +140,9 @@ def tornado_chart(data: pl.DataFrame, outcome: str) -> alt.LayerChart:
             x=alt.X("expected:Q", title=outcome, axis=alt.Axis(format=_MONEY)),
             x2="outcome:Q",
             color=alt.Color(
-                "end:N", title="Input moved to", scale=alt.Scale(range=[PALETTE[3], PALETTE[2]])
+                "end:N",
+                title="Input moved to",
+                scale=alt.Scale(domain=list(_ENDS.values()), range=[PALETTE[1], PALETTE[0]]),
             ),
             tooltip=[
                 alt.Tooltip("label:N", title="Input"),

@@ -36,6 +36,7 @@ from nsm_core.scenarios.uncertainty import (
     typed_value,
 )
 from nsm_core.scenarios.words import (
+    band_table,
     comparison_caption,
     comparison_table,
     moment_options,
@@ -55,6 +56,7 @@ __all__ = [
     "SimulationResult",
     "SimulationSpec",
     "band",
+    "band_table",
     "check",
     "compare",
     "comparison_caption",

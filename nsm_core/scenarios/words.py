@@ -55,7 +55,7 @@ def simulation_caption(summary: pl.DataFrame, spec: SimulationSpec) -> str:
         ...     }
         ... )
         >>> print(simulation_caption(df, SimulationSpec()))
-        Of 4,000 simulated outcomes (central 90%): B ends -$500 to $9,000 ahead of A and beats it in 93% of them.
+        Of 4,000 simulated outcomes (central 90%): B − A in net revenue: -$500 to $9,000; B beats A in 93% of them.
     """  # noqa: E501 - a doctest's expected output is one line
     rows = summary.rows(named=True)
     if len(rows) < 2:
@@ -63,8 +63,9 @@ def simulation_caption(summary: pl.DataFrame, spec: SimulationSpec) -> str:
     first = rows[0]["scenario"]
     lead = f"Of {fmt.count(spec.draws)} simulated outcomes (central {fmt.pct(spec.band)}):"
     parts = [
-        f"{row['scenario']} ends {_money(row['diff_low'])} to {_money(row['diff_high'])} "
-        f"ahead of {first} and beats it in {fmt.pct(row['prob_better'])} of them."
+        f"{row['scenario']} − {first} in net revenue: {_money(row['diff_low'])} to "
+        f"{_money(row['diff_high'])}; {row['scenario']} beats {first} in "
+        f"{fmt.pct(row['prob_better'])} of them."
         for row in rows[1:]
     ]
     return " ".join([lead, *parts])
@@ -138,3 +139,24 @@ def moment_options(ranked: pl.DataFrame, events: list[str]) -> tuple[list[str], 
     ordered = [e for e in best if e in events] + [e for e in events if e not in best]
     top = ranked.filter(pl.col("event") == ordered[0])["threshold"] if ordered else []
     return ordered, int(top[0]) if len(top) else 1
+
+
+def band_table(band: pl.DataFrame) -> pl.DataFrame:
+    """Return `scenarios.band` for display: plain column names, money to the cent.
+
+    Example:
+        >>> from nsm_core.scenarios import Scenario, band, typed_value
+        >>> plan = [Scenario("A", 1.0), Scenario("B", 0.0, 1, 2.0)]
+        >>> band_table(band(plan, 1, typed_value(2.0, 1.0))).columns[:3]
+        ['Scenario', 'Value per moment', 'Shift in value per moment']
+    """
+    first = band["scenario"][0]
+    cases = {"low": "Low end of the interval", "expected": "As estimated", "high": "High end"}
+    return band.select(
+        pl.col("scenario").alias("Scenario"),
+        pl.col("case").replace_strict(cases).alias("Value per moment"),
+        pl.col("value_shift").round(2).alias("Shift in value per moment"),
+        pl.col("revenue").round(2).alias("Revenue"),
+        pl.col("net").round(2).alias("Net revenue"),
+        pl.col("net_diff").round(2).alias(f"Net vs {first}"),
+    ).sort("Scenario", maintain_order=True)
