@@ -249,3 +249,46 @@ def guardrail_series(source: DataSource, signals: nsm_health.Signals) -> pl.Data
     return nsm_health.guardrail_series(
         health_tables(source, signals), _economics_or_none(source), margins
     )
+
+
+# High-value moments: the per-user window table is shared (like the events) rather than
+# copied, because each view below reuses it; the views themselves are small frames.
+@st.cache_resource(max_entries=4, show_spinner="Counting what each user did in their first days…")
+def _moment_users(source: DataSource, spec: nsm_moments.MomentSpec) -> nsm_moments.UserTable:
+    return nsm_moments.user_table(events(source).lazy(), spec)
+
+
+@st.cache_data(max_entries=16, show_spinner="Finding the moments that matter…")
+def moments(source: DataSource, spec: nsm_moments.MomentSpec) -> nsm_moments.MomentsResult:
+    """Return every (event, threshold) candidate scored, adjusted, judged and ranked."""
+    return nsm_moments.discover(_moment_users(source, spec))
+
+
+@st.cache_data(max_entries=16, show_spinner="Estimating lifts per segment…")
+def moment_segments(source: DataSource, spec: nsm_moments.MomentSpec, segment: str) -> pl.DataFrame:
+    """Return the adjusted lift of the top moments within each value of `segment`."""
+    table = _moment_users(source, spec)
+    return nsm_moments.segment_lifts(table, moments(source, spec), segment)
+
+
+@st.cache_data(max_entries=8, show_spinner="Listing each user's next moments…")
+def next_moments(
+    source: DataSource, spec: nsm_moments.MomentSpec, segment: str | None
+) -> pl.DataFrame:
+    """Return each user's top moments not yet reached, by the lift in their segment."""
+    table = _moment_users(source, spec)
+    return nsm_moments.next_moments(table, moments(source, spec), segment)
+
+
+@st.cache_data(max_entries=16, show_spinner="Tracking the moments by cohort…")
+def moment_tracking(
+    source: DataSource, spec: nsm_moments.MomentSpec, chosen: tuple[tuple[str, int], ...]
+) -> nsm_moments.Tracking:
+    """Return weekly completion of the chosen moments and achievers' vs others' outcomes."""
+    return nsm_moments.tracking(_moment_users(source, spec), chosen)
+
+
+@st.cache_data(max_entries=16)
+def moment_experiments(source: DataSource, spec: nsm_moments.MomentSpec) -> pl.DataFrame:
+    """Return the nudge experiment that would confirm each top moment, with its size."""
+    return nsm_moments.experiments(_moment_users(source, spec), moments(source, spec))

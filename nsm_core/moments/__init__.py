@@ -8,6 +8,7 @@ Stage 1 (`candidates`, lazy polars) reduces events to one row per user; stage 2
 (`estimate`, numpy) adjusts each candidate's lift for confounders; `discover` ranks.
 """
 
+from nsm_core.moments import text
 from nsm_core.moments.action import (
     NOT_REACHED,
     REACHED,
@@ -65,6 +66,7 @@ __all__ = [
     "moment_label",
     "next_moments",
     "segment_lifts",
+    "text",
     "top_moments",
     "tracking",
     "user_table",

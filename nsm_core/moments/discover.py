@@ -2,7 +2,8 @@
 
 Rank: candidates whose adjusted CI excludes 0 (q ≤ 0.05) first, by expected gain =
 adjusted lift × users who did not reach the moment (the extra retained users, or extra
-revenue, if all of them did); then the rest by p-value; "not enough data" last.
+revenue, if all of them did), each event's phi-best threshold ahead of its other thresholds;
+then the rest by p-value; "not enough data" last.
 """
 
 from dataclasses import dataclass, field, fields
@@ -105,18 +106,28 @@ def adjusted_estimates(
 
 
 def _rank(frame: pl.DataFrame) -> pl.DataFrame:
-    """Return `frame` sorted best first with a 1-based rank column."""
+    """Return `frame` sorted best first with a 1-based rank column.
+
+    Each event's headline threshold is its argmax of phi (as Compass and Signal choose it);
+    significant headline candidates come first by expected gain, then other significant
+    thresholds by expected gain, then the rest by p-value, then "not enough data".
+    """
+    judged = pl.col("verdict") != scores.NOT_ENOUGH
+    best_phi = pl.col("phi").filter(judged).max().over("event")
+    significant = pl.col("verdict").is_in([scores.DRIVER, scores.HARMFUL])
     group = (
-        pl.when(pl.col("verdict").is_in([scores.DRIVER, scores.HARMFUL]))
+        pl.when(significant & (pl.col("phi") == best_phi))
         .then(0)
-        .when(pl.col("verdict") == scores.NOT_ENOUGH)
+        .when(significant)
+        .then(1)
+        .when(judged)
         .then(2)
-        .otherwise(1)
+        .otherwise(3)
     )
-    gain = pl.when(group == 0).then(-pl.col("expected_gain")).otherwise(0.0)
+    gain = pl.when(group <= 1).then(-pl.col("expected_gain")).otherwise(0.0)
     return (
         frame.sort(
-            [group, gain, pl.col("p_value").fill_nan(None), -pl.col("users_reached"), "moment"],
+            [group, gain, pl.col("p_value"), -pl.col("users_reached"), "moment"],
             nulls_last=True,
         )
         .with_row_index("rank", offset=1)
@@ -151,6 +162,18 @@ def _columns(cands: pl.DataFrame, arms: scores.Arms, fit: estimate.Adjusted, bin
     }
 
 
+def _adjustment_warnings(table: UserTable) -> tuple[str, ...]:
+    """Return a warning when nothing can be adjusted for (adjusted lift = naive lift)."""
+    other_events = len(table.events) > 1 and bool(table.activity)
+    if table.properties or other_events:
+        return ()
+    return (
+        "Nothing to adjust for: no user property is chosen and there is no other event to "
+        "measure early activity, so the adjusted lift is the naive one and says nothing "
+        "about cause.",
+    )
+
+
 def discover(table: UserTable, mask: np.ndarray | None = None) -> MomentsResult:
     """Return every candidate of `table` scored, adjusted, tested, judged and ranked.
 
@@ -183,7 +206,7 @@ def discover(table: UserTable, mask: np.ndarray | None = None) -> MomentsResult:
         excluded=int(table.users.height - table.eligible.sum()),
         outcome_mean=float(pop.y.mean()) if pop.y.size else float("nan"),
         confounders=(*table.properties, *table.activity),
-        warnings=table.warnings,
+        warnings=(*table.warnings, *_adjustment_warnings(table)),
     )
 
 

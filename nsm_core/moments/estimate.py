@@ -15,6 +15,7 @@ directly: exactly for 0/1 outcomes (successes and failures are independent Poiss
 with a normal cell mean for amounts.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -113,11 +114,24 @@ def population(table: UserTable, mask: np.ndarray, drop: str | None = None) -> P
     )
 
 
+def _penalised_loglik(
+    design: np.ndarray, successes: np.ndarray, trials: np.ndarray, penalty: np.ndarray
+) -> Callable[[np.ndarray], float]:
+    """Return β ↦ Σ_g [s_g·η_g − n_g·log(1 + e^η_g)] − ½·Σ_k λ_k β_k²."""
+
+    def value(beta: np.ndarray) -> float:
+        eta = design @ beta
+        return float(successes @ eta - trials @ np.logaddexp(0, eta) - 0.5 * penalty @ beta**2)
+
+    return value
+
+
 def fit_logistic(design: np.ndarray, successes: np.ndarray, trials: np.ndarray) -> np.ndarray:
     """Return L2-penalised logistic coefficients fitted by Newton–Raphson on grouped rows.
 
     maximises Σ_g [s_g·η_g − n_g·log(1 + e^η_g)] − (λ/2)·|β₋₀|², η = Xβ, λ = 1, the
-    intercept (column 0) unpenalised.
+    intercept (column 0) unpenalised. Each Newton step is halved until the objective rises
+    (plain Newton can oscillate when a covariate nearly separates the arms).
 
     Example:
         >>> x = np.ones((2, 1))  # intercept only: the fit is the overall share
@@ -128,17 +142,22 @@ def fit_logistic(design: np.ndarray, successes: np.ndarray, trials: np.ndarray) 
     width = design.shape[1]
     penalty = np.full(width, RIDGE)
     penalty[0] = 1e-9
+    objective = _penalised_loglik(design, successes, trials, penalty)
     share = np.clip(successes.sum() / trials.sum(), 1e-6, 1 - 1e-6)
     beta = np.zeros(width)
     beta[0] = np.log(share / (1 - share))
-    for _ in range(50):
+    current = objective(beta)
+    for _ in range(100):
         prob = special.expit(design @ beta)
         grad = design.T @ (successes - trials * prob) - penalty * beta
         hess = (design * (trials * prob * (1 - prob))[:, None]).T @ design + np.diag(penalty)
         step = np.linalg.solve(hess, grad)
-        # A capped step keeps Newton stable when a covariate nearly separates the arms.
-        beta += step * min(1.0, 5.0 / max(np.abs(step).max(), 1e-300))
-        if np.abs(step).max() < 1e-8:
+        size, trial = 1.0, objective(beta + step)
+        while trial < current and size > 1e-6:
+            size /= 2
+            trial = objective(beta + size * step)
+        beta, gain, current = beta + size * step, trial - current, trial
+        if gain < 1e-10 * (1 + abs(current)):
             break
     return beta
 

@@ -18,9 +18,11 @@ NO_EFFECT: Final = "no clear effect"
 NOT_ENOUGH: Final = "not enough data"
 VERDICTS: Final = (DRIVER, PROXY, HARMFUL, NO_EFFECT, NOT_ENOUGH)
 FDR: Final = 0.05
-# Below this share of users in strata with both arms, the comparison rests on too few
-# comparable users to call.
+# Shares of users in strata with both arms. Below MIN_OVERLAP nothing is judged; below
+# CAUSAL_OVERLAP the lift describes a smaller, different population, and on the samples such
+# candidates were where residual confounding showed, so no causal claim is made from them.
 MIN_OVERLAP: Final = 0.5
+CAUSAL_OVERLAP: Final = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,9 +135,10 @@ def verdicts(
 ) -> np.ndarray:
     """Return the verdict of each candidate, in plain words.
 
-    not enough data: fewer than min_users on a side, or under half the users comparable;
-    driver / harmful: BH q ≤ 0.05 and the adjusted CI above / below 0; proxy: otherwise,
-    when the naive CI excludes 0; else no clear effect.
+    not enough data: fewer than min_users on a side, under 50% of users comparable, or a
+    significant lift from under 80% comparable users; driver / harmful: BH q ≤ 0.05 and the
+    adjusted CI above / below 0; proxy: otherwise, when the naive CI excludes 0; else no
+    clear effect.
 
     Example:
         >>> yes, q = np.array([True]), np.array([0.5])
@@ -146,7 +149,7 @@ def verdicts(
     usable = estimable & (overlap >= MIN_OVERLAP)
     significant = usable & (q_value <= FDR)
     conditions = [
-        ~usable,
+        ~usable | (significant & (overlap < CAUSAL_OVERLAP)),
         significant & (adjusted[0] > 0),
         significant & (adjusted[1] < 0),
         (naive[0] > 0) | (naive[1] < 0),

@@ -1,0 +1,126 @@
+"""Widgets of the High-value moments page: what a moment is and what it should lead to."""
+
+from typing import Final
+
+import polars as pl
+import streamlit as st
+
+from nsm_core import moments
+from nsm_core.moments import text
+
+THRESHOLDS: Final = (1, 2, 3, 5, 10, 20)
+OUTCOMES: Final = {"retained": "Retention", "revenue": "Revenue"}
+
+
+def _outcome_window(window: int) -> tuple[int, int]:
+    """Return the outcome window slider's value (it always starts after the moment window)."""
+    low, high = max(8, window), max(35, window + 7)
+    # The key follows the moment window so the slider resets instead of holding a range
+    # that now overlaps the moment window.
+    return st.slider(
+        "Outcome measured on days",
+        min_value=window,
+        max_value=max(90, high),
+        value=(low, high),
+        key=f"moments_outcome_window_{window}",
+        help="Own days after each user's first event (day 0). It starts after the moment "
+        "window, so the outcome cannot cause the moment. Users not yet observed through its "
+        "last day are left out.",
+    )
+
+
+def _confounders(segments: list[str]) -> tuple[str, ...]:
+    """Return the confounders chosen (first-touch properties and early activity)."""
+    options = [*segments, *moments.ACTIVITY]
+    default = [p for p in moments.AUTO_PROPERTIES if p in segments] + list(moments.ACTIVITY)
+    return tuple(
+        st.multiselect(
+            "Adjust for",
+            options,
+            default=default,
+            format_func=lambda c: text.CONFOUNDER_LABELS.get(c, f"{c} (first touch)"),
+            key="moments_confounders",
+            help="What differs between users before the moment and also drives the outcome. "
+            "Properties take each user's value on their first event; activity leaves out the "
+            "moment's own event.",
+        )
+    )
+
+
+def moment_spec(segments: list[str], catalog: pl.DataFrame) -> moments.MomentSpec:
+    """Return the spec from the settings widgets.
+
+    segments: properties fit to split by; catalog: the event catalog (its event names).
+    """
+    events = catalog["event"].to_list()
+    with st.expander("Settings", icon=":material/tune:"):
+        left, mid, right = st.columns(3)
+        window = left.slider(
+            "Moment window (days)",
+            1,
+            14,
+            7,
+            key="moments_window",
+            help="A moment is something a user did in their first N days (day 0 = first event).",
+        )
+        outcome = mid.segmented_control(
+            "Outcome",
+            list(OUTCOMES),
+            default="retained",
+            required=True,
+            format_func=OUTCOMES.get,
+            key="moments_outcome",
+            help="Retention: any activity (or the event below) in the outcome window. "
+            "Revenue: revenue per user in the outcome window.",
+        )
+        back = right.selectbox(
+            "Counts as retained",
+            [None, *events],
+            format_func=lambda e: "Any activity" if e is None else e,
+            key="moments_return_event",
+            disabled=outcome == "revenue",
+            help="Which event in the outcome window counts as staying.",
+        )
+        with left:
+            outcome_window = _outcome_window(window)
+        with mid:
+            confounders = _confounders(segments)
+        thresholds = right.multiselect(
+            "Times done (thresholds)",
+            THRESHOLDS,
+            default=[1, 2, 3, 5, 10],
+            key="moments_thresholds",
+            help="Each event is tried as 'did it at least k times' for every k chosen.",
+        )
+        min_users = right.number_input(
+            "Fewest users on each side",
+            min_value=10,
+            max_value=10_000,
+            value=50,
+            step=10,
+            key="moments_min_users",
+            help="Below this many users who did (or did not) reach a moment, it gets no verdict.",
+        )
+    return moments.MomentSpec(
+        window_days=window,
+        outcome=outcome,
+        outcome_window=outcome_window,
+        return_event=back if outcome == "retained" else None,
+        confounders=confounders,
+        thresholds=tuple(sorted(thresholds)),
+        min_users=int(min_users),
+        segments=tuple(segments),
+    )
+
+
+def segment_choice(segments: list[str], key: str) -> str | None:
+    """Return the property to split by (channel when there is one), None if there is none."""
+    if not segments:
+        return None
+    return st.selectbox(
+        "Split by",
+        segments,
+        index=segments.index("channel") if "channel" in segments else 0,
+        key=key,
+        help="A property of the user's first event (channel, device, plan...).",
+    )

@@ -1,0 +1,264 @@
+"""The moments page in words and display tables: captions, the callout, definitions."""
+
+import math
+from typing import Final
+
+import polars as pl
+
+from nsm_core import fmt
+from nsm_core.moments import scores
+from nsm_core.moments.action import experiment_text
+from nsm_core.moments.candidates import ACTIVE_DAYS, EARLY_EVENTS, MomentSpec
+from nsm_core.moments.discover import MomentsResult
+from nsm_core.moments.segments import top_moments
+
+NAIVE: Final = "naive (correlation)"
+ADJUSTED: Final = "adjusted for confounders"
+CONFOUNDER_LABELS: Final = {
+    ACTIVE_DAYS: "active days in the window (without the moment's own)",
+    EARLY_EVENTS: "events in the window (without the moment's own)",
+}
+
+
+def outcome_words(spec: MomentSpec) -> str:
+    """Return what the outcome measures, in words.
+
+    Example:
+        >>> outcome_words(MomentSpec())
+        'retained (any activity on days 8–35)'
+    """
+    low, high = spec.outcome_window
+    if spec.outcome == "revenue":
+        return f"revenue per user on days {low}–{high}"
+    what = "any activity" if spec.return_event is None else f"did {spec.return_event}"
+    return f"retained ({what} on days {low}–{high})"
+
+
+def amount(value: float | None, spec: MomentSpec, *, signed: bool = True) -> str:
+    """Return a lift (or level) in the outcome's unit: pp / % for rates, money for revenue.
+
+    Example:
+        >>> amount(0.052, MomentSpec()), amount(0.31, MomentSpec(), signed=False)
+        ('+5.2 pp', '31%')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if spec.outcome == "revenue":
+        text = fmt.money(value)
+        return f"+{text}" if signed and value >= 0 else text
+    return fmt.points(value) if signed else fmt.pct(value)
+
+
+def _gain_words(row: dict, spec: MomentSpec) -> str:
+    """Return the expected gain of a row in words ("about 570 more retained users")."""
+    if spec.outcome == "revenue":
+        return f"about {fmt.money(row['expected_gain'], compact=True)} more revenue"
+    return f"about {fmt.count(row['expected_gain'])} more retained users"
+
+
+def headline(result: MomentsResult) -> str:
+    """Return the page's headline: who was analysed and the strongest likely driver.
+
+    Example:
+        >>> empty = pl.DataFrame(schema={"rank": int, "event": str, "verdict": str})
+        >>> res = MomentsResult(empty, MomentSpec(), 900, 100, 0.3, ())
+        >>> headline(res)[:60]
+        'Of 900 users observed through day 35 (100 more are too recen'
+    """
+    spec = result.spec
+    level = amount(result.outcome_mean, spec, signed=False)
+    intro = (
+        f"Of {fmt.count(result.users)} users observed through day {spec.outcome_window[1]} "
+        f"({fmt.count(result.excluded)} more are too recent to judge), {level} on average "
+        f"were {outcome_words(spec)}."
+        if spec.outcome == "retained"
+        else f"Of {fmt.count(result.users)} users observed through day "
+        f"{spec.outcome_window[1]} ({fmt.count(result.excluded)} more are too recent to "
+        f"judge), the average {outcome_words(spec)} was {level}."
+    )
+    best = top_moments(result.table, 1)
+    if best.is_empty():
+        return intro + " No early action passes as a likely causal driver with these settings."
+    row = best.row(0, named=True)
+    return (
+        f"{intro} Strongest likely causal moment: **{row['moment']}**, "
+        f"{amount(row['lift'], spec)} (95% CI {amount(row['ci_low'], spec)} to "
+        f"{amount(row['ci_high'], spec)}) after adjustment; {fmt.count(row['users_reached'])} "
+        f"users reached it. If the {fmt.count(row['non_achievers'])} who did not had, expect "
+        f"{_gain_words(row, spec)}."
+    )
+
+
+def callout(result: MomentsResult) -> str:
+    """Return the observational-limits callout, naming the experiment that would confirm."""
+    best = top_moments(result.table, 1)
+    test = (
+        experiment_text(best.row(0, named=True)["moment"], result)
+        if not best.is_empty()
+        else "Nudge a random half of new users toward a candidate and compare the halves."
+    )
+    return (
+        "**These lifts are observational.** Users who reach a moment differ from those who "
+        "do not; we compare like with like (same "
+        f"{', '.join(_confounder_names(result)) or 'nothing'}), but an unmeasured difference "
+        "(need, motivation) can still explain part of a lift. Only an experiment confirms a "
+        f"driver: {test}"
+    )
+
+
+def _confounder_names(result: MomentsResult) -> list[str]:
+    """Return the confounders in words."""
+    return [CONFOUNDER_LABELS.get(c, c) for c in result.confounders]
+
+
+def display_table(result: MomentsResult) -> pl.DataFrame:
+    """Return the ranked table for display: rates in pp (or money), rounded, plain headers."""
+    scale = 1.0 if result.spec.outcome == "revenue" else 100.0
+    unit = "$" if result.spec.outcome == "revenue" else "pp"
+    t = result.table
+    return t.select(
+        pl.col("rank").alias("Rank"),
+        pl.col("moment").alias("Moment"),
+        pl.col("verdict").alias("Verdict"),
+        pl.col("users_reached").alias("Users reached"),
+        (pl.col("reach") * 100).round(1).alias("Reach (%)"),
+        pl.col("phi").round(3).alias("Phi (correlation)"),
+        (pl.col("naive_lift") * scale).round(2).alias(f"Naive lift ({unit})"),
+        (pl.col("lift") * scale).round(2).alias(f"Adjusted lift ({unit})"),
+        (pl.col("ci_low") * scale).round(2).alias(f"95% CI low ({unit})"),
+        (pl.col("ci_high") * scale).round(2).alias(f"95% CI high ({unit})"),
+        pl.col("q_value").round(4).alias("q-value (BH)"),
+        pl.col("expected_gain").round(0).alias("Expected gain if all reach it"),
+        (pl.col("overlap") * 100).round(0).alias("Comparable users (%)"),
+    )
+
+
+def chart_data(result: MomentsResult, top: int = 15) -> pl.DataFrame:
+    """Return (moment, kind, lift, ci_low, ci_high, verdict) for the naive-vs-adjusted chart.
+
+    The `top` best-ranked candidates that have an estimate; lifts in pp for rates.
+    """
+    scale = 1.0 if result.spec.outcome == "revenue" else 100.0
+    shown = result.table.filter(pl.col("lift").is_not_null()).head(top)
+    pieces = [
+        shown.select(
+            "moment",
+            pl.lit(kind).alias("kind"),
+            (pl.col(value) * scale).alias("lift"),
+            (pl.col(low) * scale).alias("ci_low"),
+            (pl.col(high) * scale).alias("ci_high"),
+            "verdict",
+        )
+        for kind, value, low, high in (
+            (NAIVE, "naive_lift", "naive_ci_low", "naive_ci_high"),
+            (ADJUSTED, "lift", "ci_low", "ci_high"),
+        )
+    ]
+    return pl.concat(pieces)
+
+
+def chart_caption(result: MomentsResult) -> str:
+    """Return the naive-vs-adjusted chart's caption, naming any proxy that collapses."""
+    proxies = result.table.filter(pl.col("verdict") == scores.PROXY)
+    base = (
+        "Each moment's lift twice: as other tools show it (naive: achievers minus the rest) "
+        "and adjusted for confounders; lines are 95% intervals."
+    )
+    if proxies.is_empty():
+        return base
+    row = proxies.sort("naive_lift", descending=True).row(0, named=True)
+    return (
+        f"{base} {row['moment']} looks strong naively ({amount(row['naive_lift'], result.spec)})"
+        f" but shrinks to {amount(row['lift'], result.spec)} once like is compared with like: "
+        "a proxy."
+    )
+
+
+def next_moments_summary(per_user: pl.DataFrame) -> pl.DataFrame:
+    """Return how many users get each moment as their first, second, ... suggestion.
+
+    Example:
+        >>> df = pl.DataFrame({"user_id": ["a", "b"], "rank": [1, 1], "moment": ["x", "x"]})
+        >>> next_moments_summary(df).rows()
+        [('x', 2, 0, 0)]
+    """
+    return (
+        per_user.group_by("moment")
+        .agg(
+            (pl.col("rank") == r).sum().cast(pl.Int64).alias(name)
+            for r, name in ((1, "first"), (2, "second"), (3, "third"))
+        )
+        .sort("first", "moment", descending=[True, False])
+        .rename({"moment": "Moment", "first": "1st for", "second": "2nd for", "third": "3rd for"})
+    )
+
+
+def definitions(spec: MomentSpec) -> str:
+    """Return the page's definitions, with the names other tools use."""
+    low, high = spec.outcome_window
+    return f"""
+- **Moment**: did an event at least *k* times in the first {spec.window_days} days after the
+  user's first event (own days 0–{spec.window_days - 1}; day = 24 h from the first event).
+- **Outcome**: {outcome_words(spec)}, measured strictly after the moment window (landmark
+  design), so the outcome cannot cause the moment. Only users observed through day {high}
+  count; more recent users are reported as excluded.
+- **Phi** = (ad − bc) / √((a+b)(c+d)(a+c)(b+d)) over the 2×2 table of moment × outcome: the
+  correlation Amplitude **Compass** and Mixpanel **Signal** rank by (for revenue, the same
+  Pearson correlation). PostHog's funnel **correlation analysis** shows an odds ratio instead.
+- **Naive lift** = outcome of users who reached the moment − outcome of those who did not
+  (pp for rates; 95% CI Newcombe, or Welch for revenue).
+- **Adjusted lift**: an L2-logistic propensity model of reaching the moment from the
+  confounders; users split into 10 strata of its logit; lift = Σ n_s (ȳ1s − ȳ0s) / Σ n_s over
+  strata with ≥ 3 users on each side (the share of users kept is "Comparable users"); 95% CI
+  by Poisson bootstrap over users; p from the bootstrap SE; q = Benjamini–Hochberg over all
+  candidates. This is our addition (a pattern like Mixpanel's causal-impact analysis).
+- **Verdict**: *likely causal driver* / *harmful* when q ≤ 0.05 and the adjusted CI is above
+  / below 0; *proxy* when only the naive lift is clear; *not enough data* below
+  {spec.min_users} users on a side, under half the users comparable, or a clear adjusted lift
+  that rests on under 80% of users.
+- **Expected gain** = adjusted lift × users who did not reach it; the table is ranked by it
+  among moments whose adjusted CI excludes 0. Outcome window: days {low}–{high}.
+"""
+
+
+def unit(spec: MomentSpec) -> str:
+    """Return the chart unit of lifts: "money" for revenue, "pp" for rates."""
+    return "money" if spec.outcome == "revenue" else "pp"
+
+
+def verdict_counts(result: MomentsResult) -> dict[str, int]:
+    """Return how many candidates got each verdict (every verdict present, 0 if none).
+
+    Example:
+        >>> res = MomentsResult(
+        ...     pl.DataFrame({"verdict": [scores.PROXY]}), MomentSpec(), 1, 0, 0.0, ()
+        ... )
+        >>> verdict_counts(res)[scores.PROXY], verdict_counts(res)[scores.DRIVER]
+        (1, 0)
+    """
+    found = dict(result.table.group_by("verdict").len().rows())
+    return {v: int(found.get(v, 0)) for v in scores.VERDICTS}
+
+
+def choices(result: MomentsResult) -> dict[str, tuple[str, int]]:
+    """Return label -> (event, threshold) of the candidates with an estimate, best first.
+
+    Example:
+        >>> table = pl.DataFrame(
+        ...     {
+        ...         "moment": ["x ≥2×", "y"],
+        ...         "event": ["x", "y"],
+        ...         "threshold": [2, 1],
+        ...         "lift": [0.1, None],
+        ...     }
+        ... )
+        >>> choices(MomentsResult(table, MomentSpec(), 1, 0, 0.0, ()))
+        {'x ≥2×': ('x', 2)}
+    """
+    shown = result.table.filter(pl.col("lift").is_not_null())
+    return {m: (e, k) for m, e, k in shown.select("moment", "event", "threshold").rows()}
+
+
+def default_choices(result: MomentsResult, top: int = 3) -> list[str]:
+    """Return the labels of the top likely drivers (what tracking starts with)."""
+    return top_moments(result.table, top)["moment"].to_list()
