@@ -697,7 +697,9 @@ def load(  # noqa: PLR0913 - the public signature the app codes against
         frame = plan.frame.collect()
     schema.require_rows(frame, plan.spec, plan.name)
     report = schema.summarize(frame, plan.spec, plan.notes)
-    events = frame.filter(pl.col(DROP).is_null()).drop(HELPERS)
+    if report.rows_dropped:
+        frame = frame.filter(pl.col(DROP).is_null())
+    events = frame.drop(HELPERS)
     columns = tuple((role, column) for role, column in plan.spec.columns if column)
     return Loaded(events, report, columns)
 
