@@ -6,7 +6,7 @@ Stage 1 (every event, lazy): `retention_table` / `cohort_retention`, `lifecycle`
 `summarize`, `compare_cohorts`, `penny_table` and the caption functions.
 """
 
-from nsm_core.retention._base import SEGMENT, Unit, as_unit
+from nsm_core.retention._base import SEGMENT, Available, Unit, as_unit, available
 from nsm_core.retention.cohorts import (
     Anchor,
     Kind,
@@ -17,7 +17,13 @@ from nsm_core.retention.cohorts import (
 )
 from nsm_core.retention.leaky import LeakCheck, compare_cohorts, leak_message
 from nsm_core.retention.lifecycle import LIFECYCLE_COLUMNS, lifecycle
-from nsm_core.retention.penny import PennySpec, penny_table, penny_users
+from nsm_core.retention.penny import (
+    PennyResult,
+    PennySpec,
+    penny_table,
+    penny_users,
+    summarize_penny,
+)
 from nsm_core.retention.stickiness import Stickiness, Window, daily_stickiness, power_users
 from nsm_core.retention.summary import RetentionResult, summarize
 
@@ -25,9 +31,11 @@ __all__ = [
     "LIFECYCLE_COLUMNS",
     "SEGMENT",
     "Anchor",
+    "Available",
     "Kind",
     "LeakCheck",
     "Measure",
+    "PennyResult",
     "PennySpec",
     "RetentionResult",
     "RetentionSpec",
@@ -35,6 +43,7 @@ __all__ = [
     "Unit",
     "Window",
     "as_unit",
+    "available",
     "cohort_retention",
     "compare_cohorts",
     "daily_stickiness",
@@ -45,4 +54,5 @@ __all__ = [
     "power_users",
     "retention_table",
     "summarize",
+    "summarize_penny",
 ]

@@ -1,12 +1,13 @@
 """Shared pieces: who counts as one unit (user or account), which events count, activity."""
 
+from dataclasses import dataclass
 from typing import Final, Literal, TypeAlias
 
 import polars as pl
 
 from nsm_core._types import FrameT, Period
 from nsm_core.periods import day_number, period_number
-from nsm_core.schema import ACCOUNT, EVENT, TS, USER, DataError
+from nsm_core.schema import ACCOUNT, EVENT, REVENUE, TS, USER, DataError
 
 Unit: TypeAlias = Literal["user", "account"]
 SEGMENT: Final = "segment"
@@ -89,3 +90,31 @@ def first_touch(events: pl.LazyFrame, segment: str) -> pl.LazyFrame:
     value = pl.col(segment).cast(pl.String)
     first = value.sort_by(pl.col("t"), pl.col(EVENT), value).drop_nulls().first()
     return events.group_by(USER).agg(first.fill_null(NO_SEGMENT).alias(SEGMENT))
+
+
+@dataclass(frozen=True, slots=True)
+class Available:
+    """What the data allow: event names, and whether revenue and accounts are present."""
+
+    events: tuple[str, ...]
+    has_revenue: bool
+    has_account: bool
+
+
+def available(events: pl.DataFrame) -> Available:
+    """Return the event names (most users first) and which optional columns have data.
+
+    Example:
+        >>> ev = pl.DataFrame({"user_id": ["a", "b"], "event": ["x", "y"], "revenue": [0.0, 2.0]})
+        >>> available(ev)
+        Available(events=('x', 'y'), has_revenue=True, has_account=False)
+    """
+    names = events.columns
+    counts = (
+        events.group_by(EVENT)
+        .agg(pl.col(USER).n_unique())
+        .sort(USER, EVENT, descending=[True, False])
+    )
+    has_revenue = REVENUE in names and bool(events[REVENUE].fill_null(0.0).abs().sum() > 0)
+    has_account = ACCOUNT in names and events[ACCOUNT].drop_nulls().len() > 0
+    return Available(tuple(counts[EVENT].to_list()), has_revenue, has_account)

@@ -170,3 +170,33 @@ def penny_caption(overall: pl.DataFrame, action: str, unit: str = "user") -> str
     if r["days_to_second"] is None:
         return text + "."
     return text + f", a median {fmt.num(r['days_to_second'], 1)} days after their first."
+
+
+@dataclass(frozen=True, slots=True)
+class PennyResult:
+    """The penny gap by cohort, by segment (empty without one) and over everyone."""
+
+    spec: PennySpec
+    by_cohort: pl.DataFrame
+    by_segment: pl.DataFrame
+    overall: pl.DataFrame
+
+
+def summarize_penny(users: pl.DataFrame, spec: PennySpec) -> PennyResult:
+    """Return the penny gap tables from the collected `penny_users` output.
+
+    Example:
+        >>> from datetime import date
+        >>> u = pl.DataFrame(
+        ...     {"cohort": [date(2025, 1, 1)] * 2, "uses": [1, 2], "days_to_second": [None, 3.0]}
+        ... )
+        >>> summarize_penny(u, PennySpec()).overall["repeat_rate"].to_list()
+        [0.5]
+    """
+    overall = penny_table(users, [])
+    return PennyResult(
+        spec=spec,
+        by_cohort=penny_table(users, ["cohort"]),
+        by_segment=penny_table(users, [SEGMENT]) if spec.segment else overall.clear(),
+        overall=overall,
+    )

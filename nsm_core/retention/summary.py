@@ -18,6 +18,7 @@ import polars as pl
 from nsm_core import fmt
 from nsm_core.retention._base import SEGMENT
 from nsm_core.retention.cohorts import RetentionSpec
+from nsm_core.retention.leaky import compare_cohorts, leak_message
 from nsm_core.stats import wilson_exprs
 
 SMALL_COHORT: Final = 30
@@ -40,6 +41,7 @@ class RetentionResult:
     average: period, cohorts, cohort_size, active, rate, ci_low, ci_high, simple_mean
         (+ revenue_per_user, revenue_retention), pooled over complete cells.
     segments: the same per segment value (empty without a segment).
+    leak: the leaky-bucket callout (recent cohorts keep fewer users in period 1), or None.
     """
 
     spec: RetentionSpec
@@ -47,6 +49,7 @@ class RetentionResult:
     average: pl.DataFrame
     segments: pl.DataFrame
     warnings: tuple[str, ...] = ()
+    leak: str | None = None
 
 
 def with_intervals(table: pl.DataFrame) -> pl.DataFrame:
@@ -149,6 +152,7 @@ def summarize(table: pl.DataFrame, spec: RetentionSpec) -> RetentionResult:
         average=overall,
         segments=by_segment,
         warnings=_warnings(table),
+        leak=leak_message(compare_cohorts(table), spec.period, spec.unit),
     )
 
 
