@@ -19,6 +19,7 @@ from nsm_core import economics as nsm_economics
 from nsm_core import health as nsm_health
 from nsm_core import metrics as nsm_metrics
 from nsm_core import moments as nsm_moments
+from nsm_core import retention as nsm_retention
 from nsm_core import stats as nsm_stats
 from nsm_core import workshop as nsm_workshop
 from nsm_core._types import Period
@@ -292,3 +293,47 @@ def moment_tracking(
 def moment_experiments(source: DataSource, spec: nsm_moments.MomentSpec) -> pl.DataFrame:
     """Return the nudge experiment that would confirm each top moment, with its size."""
     return nsm_moments.experiments(_moment_users(source, spec), moments(source, spec))
+
+
+# Retention page: each view computes only when chosen (segmented control).
+@st.cache_data(max_entries=16)
+def retention_available(source: DataSource) -> nsm_retention.Available:
+    """Return the event names and whether revenue and account_id are present."""
+    return nsm_retention.available(events(source))
+
+
+@st.cache_data(max_entries=16, show_spinner="Computing retention…")
+def retention(
+    source: DataSource, spec: nsm_retention.RetentionSpec
+) -> nsm_retention.RetentionResult:
+    """Return cohort retention with intervals, averages, warnings and the leak callout."""
+    table = nsm_retention.retention_table(events(source).lazy(), spec).collect()
+    return nsm_retention.summarize(table, spec)
+
+
+@st.cache_data(max_entries=16, show_spinner="Counting new, retained and returning users…")
+def lifecycle(
+    source: DataSource, period: Period, event: str | None, unit: nsm_retention.Unit
+) -> pl.DataFrame:
+    """Return new, retained, resurrected and dormant users per period."""
+    lazy = events(source).lazy()
+    return nsm_retention.lifecycle(lazy, period=period, event=event, unit=unit).collect()
+
+
+@st.cache_data(max_entries=8, show_spinner="Measuring stickiness…")
+def stickiness(
+    source: DataSource, window: nsm_retention.Window, event: str | None, unit: nsm_retention.Unit
+) -> nsm_retention.Stickiness:
+    """Return DAU/MAU and WAU/MAU per day and the power-user curve."""
+    lazy = events(source).lazy()
+    daily = nsm_retention.daily_stickiness(lazy, event=event, unit=unit)
+    power = nsm_retention.power_users(lazy, window=window, event=event, unit=unit)
+    daily, power = pl.collect_all([daily, power])
+    return nsm_retention.stickiness.summarize(daily, power)
+
+
+@st.cache_data(max_entries=8, show_spinner="Measuring the penny gap…")
+def penny_gap(source: DataSource, spec: nsm_retention.PennySpec) -> nsm_retention.PennyResult:
+    """Return how many users do the value event once, twice or more, by cohort and segment."""
+    users = nsm_retention.penny_users(events(source).lazy(), spec).collect()
+    return nsm_retention.summarize_penny(users, spec)
