@@ -28,6 +28,7 @@ PAGES: Final[tuple[PageSpec, ...]] = (
     PageSpec("pages/north_star.py", "North Star", ":material/star:", "Define", "north-star"),
     PageSpec("pages/workshop.py", "Workshop", ":material/groups:", "Define", "workshop"),
     # Analyse
+    PageSpec("pages/retention.py", "Retention", ":material/event_repeat:", "Analyse", "retention"),
     PageSpec("pages/drivers.py", "Driver tree", ":material/account_tree:", "Analyse", "drivers"),
     PageSpec("pages/moments.py", "High-value moments", ":material/bolt:", "Analyse", "moments"),
     # Decide

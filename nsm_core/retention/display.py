@@ -3,11 +3,14 @@
 Pages never touch polars; these functions pick and reshape the small collected results.
 """
 
+from typing import Final
+
 import polars as pl
 
 from nsm_core import fmt
 from nsm_core._types import Period
 from nsm_core.retention._base import SEGMENT
+from nsm_core.retention.penny import PennyResult, PennySpec
 from nsm_core.retention.summary import RetentionResult
 
 
@@ -126,3 +129,152 @@ def lifecycle_caption(data: pl.DataFrame, period: Period, unit: str = "user") ->
         return text + " Quick ratio n/a: nobody went dormant."
     trend = "grew" if ratio > 1 else "shrank" if ratio < 1 else "held steady"
     return text + f" Quick ratio {fmt.num(ratio)}: the active base {trend}."
+
+
+def has_cells(result: RetentionResult) -> bool:
+    """Return True when there is at least one cohort to show.
+
+    Example:
+        >>> from nsm_core.retention import RetentionSpec
+        >>> m = pl.DataFrame({"period": [0]})
+        >>> has_cells(RetentionResult(RetentionSpec(), m, m, m))
+        True
+    """
+    return not result.matrix.is_empty()
+
+
+def value_column(result: RetentionResult) -> str:
+    """Return the matrix column the heatmap shows: rate, or revenue retention for revenue.
+
+    Example:
+        >>> from nsm_core.retention import RetentionSpec
+        >>> m = pl.DataFrame()
+        >>> value_column(RetentionResult(RetentionSpec(measure="revenue"), m, m, m))
+        'revenue_retention'
+    """
+    return "revenue_retention" if result.spec.measure == "revenue" else "rate"
+
+
+def headline(result: RetentionResult, k: int | None) -> list[tuple[str, str, str]]:
+    """Return (label, value, help) of the page's metrics: cohorts, users, rates at 1 and k.
+
+    Example:
+        >>> from nsm_core.retention import RetentionSpec
+        >>> m = pl.DataFrame({"period": [0, 0], "cohort_size": [10, 20]})
+        >>> avg = pl.DataFrame({"period": [0, 1], "rate": [1.0, 0.4]})
+        >>> [v for _, v, _ in headline(RetentionResult(RetentionSpec(), m, avg, m), 1)]
+        ['2', '30', '40.0%', '40.0%']
+    """
+    spec = result.spec
+    first = result.matrix.filter(pl.col("period") == 0)
+    rate = dict(result.average.select("period", "rate").iter_rows())
+    name = f"{spec.unit}s"
+    out = [
+        ("Cohorts", fmt.count(first.height), f"{spec.period.capitalize()}ly cohorts in the data."),
+        (
+            name.capitalize(),
+            fmt.count(first["cohort_size"].sum()),
+            f"{name.capitalize()} with a start event.",
+        ),
+    ]
+    for label, period in (
+        (f"{spec.period.capitalize()} 1", 1),
+        (f"{spec.period.capitalize()} {k}", k),
+    ):
+        out.append(
+            (
+                f"Retained, {label.lower()}",
+                fmt.pct(rate.get(period), 1),
+                "Pooled over the cohorts that have completed this period.",
+            )
+        )
+    return out
+
+
+def recent_windows(power: pl.DataFrame, n: int = 3) -> pl.DataFrame:
+    """Return the power-user curve of the last `n` complete windows.
+
+    Example:
+        >>> from datetime import date
+        >>> p = pl.DataFrame(
+        ...     {"window_start": [date(2025, m, 1) for m in (1, 2, 3)], "complete": [True] * 3}
+        ... )
+        >>> recent_windows(p, 2)["window_start"].dt.month().to_list()
+        [2, 3]
+    """
+    done = power.filter(pl.col("complete"))
+    keep = done["window_start"].unique().sort().tail(n)
+    return done.filter(pl.col("window_start").is_in(keep.implode()))
+
+
+def penny_rows(result: PennyResult) -> tuple[pl.DataFrame, str]:
+    """Return the penny-gap table the page shows and its grouping column.
+
+    Example:
+        >>> from datetime import date
+        >>> from nsm_core.retention import PennySpec
+        >>> t = pl.DataFrame({"cohort": [date(2025, 1, 1)], "users": [3]})
+        >>> penny_rows(PennyResult(PennySpec(), t, t.clear(), t))[1]
+        'cohort'
+    """
+    if result.spec.segment:
+        return result.by_segment, SEGMENT
+    return result.by_cohort, "cohort"
+
+
+def penny_action(spec: PennySpec) -> str:
+    """Return the value event as words for captions ("paid", "did order").
+
+    Example:
+        >>> penny_action(PennySpec(value_event="order"))
+        "did 'order'"
+    """
+    return "paid" if spec.value_event is None else f"did {spec.value_event!r}"
+
+
+DEFINITIONS: Final = {
+    "cohorts": """
+- **Cohort**: the users whose *first* start event fell in the same day, Monday week or month
+  (UTC). Amplitude and Mixpanel call this the starting event, PostHog the "performed event".
+- **Retained in period k**: did the return event in period k (Amplitude *N-day*, Mixpanel
+  *On*, PostHog *retention*). **In that period or later**: in k or any later period (Amplitude
+  *Unbounded*, Mixpanel *On or after*); it never rises with k.
+- **Own start (rolling)**: period k = the k-th 24 h / 7 d / 30 d window after each user's own
+  start (Amplitude and Mixpanel default). **Calendar**: whole calendar periods between the
+  cohort's period and the activity (PostHog default).
+- **Blank cells** are periods a cohort has not fully lived through: the *latest* possible
+  joiner of the cohort plus k + 1 periods must lie before the last event. They are left out of
+  every average (Amplitude and Mixpanel mark them with an asterisk).
+- **Average**: pooled, Σ retained / Σ cohort size over complete cells (Amplitude "All users",
+  PostHog "weighted"), with a Wilson 95% interval; every cell has its own in the tooltip.
+- **Revenue retention**: revenue of the cohort in period k / in period 0 (net revenue
+  retention); it exceeds 100% when those who stay spend more. Refunds count as negative.
+- **Leaky bucket**: recent cohorts (the last third) vs older ones at period 1, with a
+  Newcombe 95% interval on the difference; flagged only when the whole interval is below 0.
+""",
+    "lifecycle": """
+- **New**: active for the first time in the data. **Retained**: active this period and the
+  one before. **Resurrected**: active, not in the period before, but earlier.
+  **Dormant**: active in the period before, not in this one (drawn below zero).
+- Active = new + retained + resurrected; active − active before = new + resurrected − dormant.
+- **Quick ratio** = (new + resurrected) / dormant; above 1 the active base grows ("n/a" when
+  nobody went dormant). Amplitude calls this view *Lifecycle* and the ratio *Pulse*; PostHog
+  *Lifecycle* (new, returning, resurrecting, dormant); Mixpanel has no built-in equivalent.
+""",
+    "stickiness": """
+- **DAU/MAU**: the mean over days of (users active that day) / (users active in the 30 days
+  ending that day); **WAU/MAU** the same with the last 7 days. Only days with a full 30-day
+  window and the last complete day count.
+- **Power-user curve**: for each calendar month (or week), the share of that period's active
+  users by their number of active days (Amplitude and PostHog *Stickiness*, Mixpanel
+  *Frequency*). A bump at the right end is a core of daily users.
+""",
+    "penny": """
+- **The penny gap**: the distance between doing the value event once and doing it again.
+  *Once* = at least once, *twice* = at least twice (distinct times), per cohort of first
+  event. **Came back** = twice / once, with a Wilson 95% interval; the median days from the
+  first to the second time. Recent cohorts have had less time to come back.
+- Amplitude: a funnel "event → same event again"; Mixpanel: *Frequency* of the event;
+  PostHog: *Stickiness* on the event.
+""",
+}

@@ -78,6 +78,7 @@ def daily_stickiness(events: FrameT, *, event: str | None = None, unit: Unit = "
     out = (
         bounds.select(day=pl.int_range(pl.col("first").first() + 29, pl.col("last").first()))
         .join(dau, on="day", how="left")
+        .sort("day")
         .join_asof(_rolling_counts(days, ROLLING["wau"], "wau"), on="day")
         .join_asof(_rolling_counts(days, ROLLING["mau"], "mau"), on="day")
         .with_columns(pl.col("dau", "wau", "mau").fill_null(0).cast(pl.Int64))
