@@ -11,13 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nsm_core import stats
-from nsm_core.metrics import MetricSpec
+from nsm_core.metrics import Filter, MetricSpec
 from nsm_core.overview import summary
 from nsm_core.samples import SAMPLES
 from nsm_core.synth.truths import load_truths
 from nsm_core.workshop import (
     CRITERIA,
     CheckSpec,
+    Evidence,
     apply_saved,
     default_weights,
     evidence_table,
@@ -27,6 +28,7 @@ from nsm_core.workshop import (
     review_candidate,
     suggested_scores,
     unit_table,
+    vanity_flags,
     weights_from,
     winner,
     workshop_result,
@@ -215,3 +217,37 @@ def test_first_touch_channel_skips_empty_cells():
     rows += [("b", "open", 0, 0, None)]
     units = unit_table(_events(rows), MetricSpec("m"), CheckSpec()).collect()
     assert dict(units.select("unit", "channel").iter_rows()) == {"a": "ads", "b": "(none)"}
+
+
+def _evidence(n=100, achievers=50):
+    rho = stats.Estimate(0.1, 0.0, 0.2, n, "Spearman")
+    return Evidence(n, achievers, rho, None, None, None, None, (), 1.0)
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        (MetricSpec("Weekly events", aggregation="events"), ["Counts every event"]),
+        (
+            MetricSpec("Paid", aggregation="events", filters=(Filter("revenue", "gt", number=0),)),
+            [],
+        ),
+        (MetricSpec("Page views", events=("page_view",), aggregation="events"), ["raw views"]),
+        (MetricSpec("Total orders", events=("order",), aggregation="events"), ["running total"]),
+        (MetricSpec("Viewers", events=("page_view",)), []),  # distinct users: not raw volume
+    ],
+)
+def test_vanity_flags_by_definition(spec, expected):
+    weekly = pl.DataFrame({"value": [3.0, 1.0], "complete": [True, True]})
+    flags = " ".join(vanity_flags(spec, _evidence(), weekly, share=0.05))
+    assert all(e in flags for e in expected)
+    assert bool(flags) == bool(expected)
+
+
+def test_vanity_flags_from_the_data():
+    spec = MetricSpec("Messages", events=("send_message",), aggregation="events")
+    rising = pl.DataFrame({"value": [float(v) for v in range(10)], "complete": [True] * 10})
+    flags = " ".join(vanity_flags(spec, _evidence(achievers=99), rising, share=0.4))
+    assert "only ever gone up" in flags
+    assert "top 1% of units make 40%" in flags
+    assert "Almost every new unit" in flags

@@ -32,6 +32,11 @@ EARLY_DAYS: Final = "early_active_days"
 EARLY_EVENTS: Final = "early_events"
 VOLUME_BAND: Final = "early_volume_quintile"
 NONE: Final = "(none)"
+STRATUM_WORDS: Final = {
+    "channel": "channel",
+    EARLY_DAYS: "first-week active days",
+    VOLUME_BAND: "first-week events (fifths)",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +196,7 @@ def stratified_difference(
         var=(w**2 * (pl.col("v1") / pl.col("n1") + pl.col("v0") / pl.col("n0"))).sum(),
     ).row(0, named=True)
     half = stats.z_value(confidence) * float(np.sqrt(row["var"]))
-    method = f"difference within strata of {' × '.join(strata)} (observational)"
+    method = f"matched on {', '.join(STRATUM_WORDS.get(s, s) for s in strata)} (observational)"
     estimate = stats.Estimate(row["d"], row["d"] - half, row["d"] + half, kept, method, confidence)
     return estimate, kept / frame.height
 

@@ -94,9 +94,9 @@ def _volume_flags(spec: MetricSpec, share: float | None) -> list[str]:
     if spec.aggregation not in ("events", "property_sum") or spec.per_user:
         return []
     flags = []
-    if not spec.events:
+    if not spec.events and not spec.filters:
         flags.append("Counts every event: raw volume, which grows with clicks, not with value.")
-    elif all(VIEWS.search(e) for e in spec.events):
+    elif spec.events and all(VIEWS.search(e) for e in spec.events):
         flags.append("Counts raw views or opens: attention, not value received.")
     if share is not None and share > TOP_SHARE_FLAG:
         flags.append(
