@@ -22,6 +22,7 @@ from nsm_core.economics._likelihood import (
     distinct_rows,
     gg_objective,
     maximise,
+    thinned,
 )
 from nsm_core.schema import DataError
 
@@ -239,8 +240,10 @@ def fit_bgnbd(
     _check_rfm(x, tx, big_t)
     w = np.ones(x.size) if weights is None else np.asarray(weights, dtype=float)
     x, tx, big_t, w_rows = distinct_rows(x, tx, big_t, w)
-    objective = bgnbd_objective(x.astype(np.int64), tx, big_t, w_rows)
-    params, log_lik, cov = maximise(objective, 4)
+    columns = (x.astype(np.int64), tx, big_t, w_rows)
+    sample = thinned(*columns)
+    warm = None if sample is None else bgnbd_objective(*sample)
+    params, log_lik, cov = maximise(bgnbd_objective(*columns), 4, warm)
     r, alpha, a, b = params
     return BGNBD(r, alpha, a, b, log_lik, round(float(w.sum())), cov)
 
@@ -272,8 +275,10 @@ def fit_gamma_gamma(
         raise DataError("Gamma-Gamma needs repeat buyers; no customer bought twice.")
     if (m[keep] <= 0).any() or not np.isfinite(m[keep]).all():
         raise DataError("Mean spend per repeat purchase must be positive for repeat buyers.")
-    objective = gg_objective(x[keep], m[keep], w[keep])
-    (p, q, gamma), log_lik, cov = maximise(objective, 3)
+    columns = (x[keep], m[keep], w[keep])
+    sample = thinned(*columns)
+    warm = None if sample is None else gg_objective(*sample)
+    (p, q, gamma), log_lik, cov = maximise(gg_objective(*columns), 3, warm)
     return GammaGamma(p, q, gamma, log_lik, round(float(w[keep].sum())), cov)
 
 
