@@ -111,7 +111,7 @@ def upload_columns(source: DataSource, format: str | None) -> list[str] | str:  
     if raw is None:
         return []
     try:
-        return io.read_columns(raw, format=format or io.infer_format(source.name))
+        return io.read_columns(raw, format=format)
     except DataError as err:
         return str(err)
 
