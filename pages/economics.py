@@ -88,7 +88,14 @@ elif view == "cac":
         )
     else:
         acq = result.acquisition
-        render.chart(charts.cac_chart(acq.by_month), acq.by_month, name="cac by month")
+        render.chart(
+            charts.cac_chart(acq.by_month),
+            acq.by_month,
+            name="cac by month",
+            caption=f"CAC = ad spend ÷ customers whose first payment fell in that month, by "
+            f"first-touch channel. Blended: {fmt.money(acq.ad_spend)} ÷ "
+            f"{fmt.count(acq.new_customers)} new customers = {fmt.money(acq.cac)}.",
+        )
         render.chart(charts.roi_chart(acq.by_channel), acq.by_channel, name="roi by channel")
         render.table(
             display.channel_table(acq.by_channel),
@@ -130,23 +137,4 @@ else:
         caption=f"Highest predicted gross profit over the next {spec.horizon_months} months.",
     )
 
-render.definitions(
-    """
-- **Customer**: a user (or account) with a payment: an event with revenue > 0; refunds are
-  negative revenue. New customers are counted in the month of their first payment, under the
-  channel of their first event (first touch).
-- **CAC** = ad spend ÷ new paying customers, per channel and month (Mixpanel's revenue
-  analytics recipe). Amplitude and PostHog have no built-in CAC.
-- **LTV, three ways** (SEMANTICS.md §7): *formula* ARPA × gross margin ÷ monthly revenue
-  churn (PostHog uses ARPU ÷ churn, without margin); *cohort curve*: cumulative gross profit
-  per acquired customer by month of life (Amplitude N-day LTV, Mixpanel "on or before"
-  retention with a property sum), extrapolated with a fitted decay; *model*: BG/NBD ×
-  Gamma-Gamma (lifetimes, PyMC-Marketing), monthly discount rate as set above.
-- **Payback** = CAC ÷ (ARPA × gross margin). The cohort version is the first month in which
-  cumulative gross profit per customer reaches CAC.
-- **Revenue retention** (PostHog revenue definitions): new, reactivation, expansion,
-  contraction and churn per customer and calendar month; NRR, GRR, CRR and the MRR quick
-  ratio pool the complete months.
-- **Contribution margin** = gross sales − discounts − COGS − ad spend.
-"""
-)
+render.definitions(display.DEFINITIONS)

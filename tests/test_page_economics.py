@@ -63,3 +63,11 @@ def test_teams_renders_with_accounts():
     assert not at.exception
     at.toggle(key="econ_accounts").set_value(True).run()
     assert not at.exception
+
+
+def test_entered_margin_is_used_when_the_data_has_no_cogs():
+    at = open_page(PAGE, "cdnow")
+    assert metric(at, "Gross margin") == "100%"
+    at.number_input(key="econ_margin").set_value(40.0).run()
+    assert not at.exception
+    assert metric(at, "Gross margin") == "40%"

@@ -39,6 +39,24 @@ HELP: Final[dict[str, str]] = {
     "contribution": "Contribution per customer = (revenue − COGS − ad spend) ÷ paying customers; "
     "revenue is net of discounts.",
 }
+DEFINITIONS: Final = """
+- **Customer**: a user (or account) with a payment: an event with revenue > 0; refunds are
+  negative revenue. New customers are counted in the month of their first payment, under the
+  channel of their first event (first touch).
+- **CAC** = ad spend ÷ new paying customers, per channel and month (Mixpanel's revenue
+  analytics recipe). Amplitude and PostHog have no built-in CAC.
+- **LTV, three ways** (SEMANTICS.md §7): *formula* ARPA × gross margin ÷ monthly revenue
+  churn (PostHog uses ARPU ÷ churn, without margin); *cohort curve*: cumulative gross profit
+  per acquired customer by month of life (Amplitude N-day LTV, Mixpanel "on or before"
+  retention with a property sum), extrapolated with a fitted decay; *model*: BG/NBD ×
+  Gamma-Gamma (lifetimes, PyMC-Marketing), monthly discount rate as set above.
+- **Payback** = CAC ÷ (ARPA × gross margin). The cohort version is the first month in which
+  cumulative gross profit per customer reaches CAC.
+- **Revenue retention** (PostHog revenue definitions): new, reactivation, expansion,
+  contraction and churn per customer and calendar month; NRR, GRR, CRR and the MRR quick
+  ratio pool the complete months.
+- **Contribution margin** = gross sales − discounts − COGS − ad spend.
+"""
 METHOD_LABEL: Final[dict[Method, str]] = {
     "cohort": "Cohort curve",
     "simple": "Formula",
