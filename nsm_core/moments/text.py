@@ -158,7 +158,7 @@ def chart_data(result: MomentsResult, top: int = 15) -> pl.DataFrame:
 
 
 def chart_caption(result: MomentsResult) -> str:
-    """Return the naive-vs-adjusted chart's caption, naming any proxy that collapses."""
+    """Return the naive-vs-adjusted chart's caption, naming the proxy with the largest phi."""
     proxies = result.table.filter(pl.col("verdict") == scores.PROXY)
     base = (
         "Each moment's lift twice: as other tools show it (naive: achievers minus the rest) "
@@ -166,7 +166,8 @@ def chart_caption(result: MomentsResult) -> str:
     )
     if proxies.is_empty():
         return base
-    row = proxies.sort("naive_lift", descending=True).row(0, named=True)
+    # The proxy other tools would rank highest: the largest phi.
+    row = proxies.sort("phi", descending=True).row(0, named=True)
     return (
         f"{base} {row['moment']} looks strong naively ({amount(row['naive_lift'], result.spec)})"
         f" but shrinks to {amount(row['lift'], result.spec)} once like is compared with like: "
