@@ -25,6 +25,8 @@ AUTO_PROPERTIES: Final = (
     "country",
     "region",
     "plan",
+    "company_size",
+    "industry",
 )
 ALL_USERS: Final = "all users"
 
