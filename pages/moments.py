@@ -80,7 +80,7 @@ elif view == "segments":
     if segment is None:
         render.empty("Add a property such as channel, device or plan to split moments by segment.")
     else:
-        lifts = cached.moment_segments(source, spec, segment)
+        lifts = text.in_units(cached.moment_segments(source, spec, segment), spec)
         render.chart(
             charts.segment_chart(lifts, text.unit(spec)),
             lifts,

@@ -27,7 +27,7 @@ def _interval_layers(
         alt.Tooltip("ci_high:Q", title="95% CI high", format=fmt),
     ]
     base = alt.Chart(data).encode(
-        y=alt.Y(f"{category}:N", title=None, sort=None),
+        y=alt.Y(f"{category}:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
         yOffset=alt.YOffset(f"{group}:N", sort=None),
         color=alt.Color(f"{group}:N", title=None, sort=None, scale=colour_scale()),
         tooltip=tooltip,

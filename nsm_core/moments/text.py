@@ -15,8 +15,8 @@ from nsm_core.moments.segments import top_moments
 NAIVE: Final = "naive (correlation)"
 ADJUSTED: Final = "adjusted for confounders"
 CONFOUNDER_LABELS: Final = {
-    ACTIVE_DAYS: "active days in the window (without the moment's own)",
-    EARLY_EVENTS: "events in the window (without the moment's own)",
+    ACTIVE_DAYS: "active days in the window",
+    EARLY_EVENTS: "other events in the window",
 }
 
 
@@ -100,7 +100,8 @@ def callout(result: MomentsResult) -> str:
     return (
         "**These lifts are observational.** Users who reach a moment differ from those who "
         "do not; we compare like with like (same "
-        f"{', '.join(_confounder_names(result)) or 'nothing'}), but an unmeasured difference "
+        f"{', '.join(_confounder_names(result)) or 'nothing'}; activity leaves out the moment's "
+        "own event), but an unmeasured difference "
         "(need, motivation) can still explain part of a lift. Only an experiment confirms a "
         f"driver: {test}"
     )
@@ -155,6 +156,18 @@ def chart_data(result: MomentsResult, top: int = 15) -> pl.DataFrame:
         )
     ]
     return pl.concat(pieces)
+
+
+def in_units(frame: pl.DataFrame, spec: MomentSpec) -> pl.DataFrame:
+    """Return `frame` with lift, ci_low and ci_high in chart units (pp for rates).
+
+    Example:
+        >>> df = pl.DataFrame({"lift": [0.05], "ci_low": [0.01], "ci_high": [0.09]})
+        >>> in_units(df, MomentSpec()).row(0)
+        (5.0, 1.0, 9.0)
+    """
+    scale = 1.0 if spec.outcome == "revenue" else 100.0
+    return frame.with_columns(pl.col("lift", "ci_low", "ci_high") * scale)
 
 
 def chart_caption(result: MomentsResult) -> str:
