@@ -187,6 +187,7 @@ def test_excluded_users_are_counted():
     [
         (moments.MomentSpec(outcome_window=(5, 35)), "must start on or after day 7"),
         (moments.MomentSpec(thresholds=()), "Thresholds"),
+        (moments.MomentSpec(outcome="orders"), "Unknown outcome 'orders'"),
         (moments.MomentSpec(confounders=("planet",)), "Unknown confounder planet"),
     ],
 )

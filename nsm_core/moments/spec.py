@@ -66,6 +66,8 @@ class MomentSpec:
     def check(self) -> None:
         """Raise DataError when the windows or thresholds cannot define a landmark design."""
         low, high = self.outcome_window
+        if self.outcome not in ("retained", "revenue"):
+            raise DataError(f"Unknown outcome {self.outcome!r}: use 'retained' or 'revenue'.")
         if self.window_days < 1:
             raise DataError("The moment window must be at least 1 day.")
         if not self.window_days <= low <= high:
