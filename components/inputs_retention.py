@@ -14,8 +14,8 @@ VIEWS: Final = {
     "penny": "Penny gap",
 }
 PERIODS: Final = {"day": "Day", "week": "Week", "month": "Month"}
-KINDS: Final = {"n_period": "In that period", "unbounded": "In that period or later"}
-ANCHORS: Final = {"user": "Own start (rolling)", "calendar": "Calendar periods"}
+KINDS: Final = {"n_period": "In period k", "unbounded": "In k or later"}
+ANCHORS: Final = {"user": "Own start", "calendar": "Calendar"}
 MEASURES: Final = {"users": "Users", "revenue": "Revenue"}
 UNITS: Final = {"user": "Users", "account": "Accounts"}
 WINDOWS: Final = {"month": "Month", "week": "Week"}
@@ -97,9 +97,9 @@ def retention_spec(
             required=True,
             format_func=KINDS.get,
             key="retention_kind",
-            help="In that period: came back in period k (Amplitude 'N-day', Mixpanel "
-            "'On'). In that period or later: came back in k or any later period (Amplitude "
-            "'Unbounded', Mixpanel 'On or after'); never rises with k.",
+            help="In period k: came back in period k (Amplitude 'N-day', Mixpanel 'On'). "
+            "In k or later: came back in k or any later period (Amplitude 'Unbounded', "
+            "Mixpanel 'On or after'); it never rises with k.",
         )
         anchor = st.segmented_control(
             "Periods counted from",

@@ -87,6 +87,12 @@ def show_lifecycle() -> None:
         name="lifecycle",
         caption=display.lifecycle_caption(data, length, count),
     )
+    render.chart(
+        charts.quick_ratio_chart(data, length),
+        data,
+        name="quick ratio",
+        caption="The user quick ratio (Amplitude Pulse); 'n/a' where nobody went dormant.",
+    )
 
 
 def show_stickiness() -> None:

@@ -7,7 +7,8 @@ import polars as pl
 
 from nsm_core.charts._base import HEIGHT, PALETTE, colour_scale, titled
 
-ROW_PX: Final = 18
+ROW_PX: Final = 20
+SIZE_COLUMN: Final = "Users"
 _LIFECYCLE: Final = ("new", "retained", "resurrected", "dormant")
 _LIFECYCLE_COLOURS: Final = (PALETTE[0], PALETTE[2], PALETTE[1], PALETTE[3])
 _PENNY: Final = ("never", "once only", "twice or more")
@@ -31,11 +32,27 @@ def _cell_tooltip(period: str, value: str) -> list[alt.Tooltip]:
     ]
 
 
-def heatmap(matrix: pl.DataFrame, period: str, value: str = "rate") -> alt.HConcatChart:
+def _heatmap_data(matrix: pl.DataFrame, value: str) -> pl.DataFrame:
+    """Return the matrix cells plus one "Users" cell per cohort holding its size as text."""
+    if _VALUE[value][1].endswith("%"):
+        text = pl.format("{}%", (pl.col(value) * 100).round(0).cast(pl.Int64))
+    else:
+        text = pl.format("${}", pl.col(value).round(0).cast(pl.Int64))
+    cells = matrix.with_columns(column=pl.col("period").cast(pl.String), label=text)
+    sizes = (
+        matrix.filter(pl.col("period") == 0)
+        .group_by("cohort")
+        .agg(pl.col("cohort_size").sum())
+        .with_columns(column=pl.lit(SIZE_COLUMN), label=pl.format("{}", pl.col("cohort_size")))
+    )
+    return pl.concat([cells, sizes], how="diagonal_relaxed")
+
+
+def heatmap(matrix: pl.DataFrame, period: str, value: str = "rate") -> alt.LayerChart:
     """Return the cohort × period heatmap with the value in each cell and a size column.
 
     matrix(cohort, period, cohort_size, active, ci_low, ci_high, <value>); incomplete cells
-    (null value) stay blank.
+    (null value) stay blank. The first column ("Users") is each cohort's size.
 
     Example:
         >>> from datetime import date
@@ -50,50 +67,57 @@ def heatmap(matrix: pl.DataFrame, period: str, value: str = "rate") -> alt.HConc
         ...         "ci_high": [1.0, 0.7],
         ...     }
         ... )
-        >>> heatmap(m, "week").to_dict()["hconcat"][1]["title"]["text"]
+        >>> heatmap(m, "week").to_dict()["title"]["text"]
         'Retention by cohort'
     """
     title, fmt = _VALUE[value]
-    height = max(ROW_PX * matrix["cohort"].n_unique(), 60)
-    y = alt.Y("cohort:O", title=None, timeUnit="yearmonthdate", axis=alt.Axis(format="%d %b %Y"))
-    base = alt.Chart(matrix).encode(y=y)
-    cells = base.mark_rect().encode(
-        x=alt.X("period:O", title=f"{period.capitalize()}s since joining"),
-        color=alt.Color(
-            f"{value}:Q",
-            title=title,
-            scale=alt.Scale(scheme="blues"),
-            legend=alt.Legend(format=fmt),
+    data = _heatmap_data(matrix, value)
+    order = [SIZE_COLUMN, *(str(k) for k in sorted(matrix["period"].unique().to_list()))]
+    base = alt.Chart(data).encode(
+        x=alt.X(
+            "column:O",
+            sort=order,
+            title=f"{period.capitalize()}s since joining",
+            axis=alt.Axis(labelAngle=0, orient="top"),
         ),
-        tooltip=_cell_tooltip(period, value),
+        y=alt.Y(
+            "cohort:O", title=None, timeUnit="yearmonthdate", axis=alt.Axis(format="%-d %b %Y")
+        ),
     )
-    text = base.mark_text(fontSize=10).encode(
-        x="period:O",
-        text=alt.Text(f"{value}:Q", format=".0%" if fmt.endswith("%") else "$,.0f"),
-        color=alt.condition(f"datum.{value} > 0.5", alt.value("white"), alt.value("black"))
-        if value != "revenue_per_user"
-        else alt.value("black"),
-    )
-    sizes = (
-        base.transform_filter("datum.period == 0")
-        .mark_text(align="right")
+    cells = (
+        base.transform_filter(f"datum.column != '{SIZE_COLUMN}'")
+        .mark_rect()
         .encode(
-            text=alt.Text("cohort_size:Q", format=","),
-            x=alt.value(40),
+            color=alt.Color(
+                f"{value}:Q",
+                title=title,
+                scale=alt.Scale(scheme="blues"),
+                legend=alt.Legend(format=fmt),
+            ),
+            tooltip=_cell_tooltip(period, value),
+        )
+    )
+    dark = f"datum.{value} > 0.6" if fmt.endswith("%") else "false"
+    text = (
+        base.transform_filter("isValid(datum.label)")
+        .mark_text(fontSize=10)
+        .encode(
+            text="label:N",
+            color=alt.condition(dark, alt.value("white"), alt.value("black")),
             tooltip=[alt.Tooltip("cohort_size:Q", title="Cohort size", format=",")],
         )
-        .properties(width=45, height=height, title="Users")
     )
-    grid = alt.layer(cells, text).properties(
+    height = max(ROW_PX * matrix["cohort"].n_unique(), 60)
+    return alt.layer(cells, text).properties(
         title=alt.TitleParams(
             f"{title} by cohort",
-            subtitle="Blank cells are periods a cohort has not fully lived through yet",
+            subtitle="First column: cohort size. Blank cells are periods a cohort has not "
+            "fully lived through yet",
             anchor="start",
         ),
         width="container",
         height=height,
     )
-    return alt.hconcat(sizes, grid, spacing=2)
 
 
 def curves(lines: pl.DataFrame, average: pl.DataFrame, period: str, by: str) -> alt.LayerChart:
@@ -149,10 +173,10 @@ def curves(lines: pl.DataFrame, average: pl.DataFrame, period: str, by: str) -> 
     )
 
 
-def lifecycle_chart(data: pl.DataFrame, period: str) -> alt.VConcatChart:
-    """Return growth accounting as stacked bars (dormant below zero) over the quick ratio.
+def lifecycle_chart(data: pl.DataFrame, period: str) -> alt.Chart:
+    """Return growth accounting as stacked bars per period, dormant users below zero.
 
-    data(period_start, new, retained, resurrected, dormant, quick_ratio, complete)
+    data(period_start, new, retained, resurrected, dormant, complete)
 
     Example:
         >>> from datetime import date
@@ -163,11 +187,10 @@ def lifecycle_chart(data: pl.DataFrame, period: str) -> alt.VConcatChart:
         ...         "retained": [3],
         ...         "resurrected": [1],
         ...         "dormant": [2],
-        ...         "quick_ratio": [3.0],
         ...         "complete": [True],
         ...     }
         ... )
-        >>> lifecycle_chart(d, "week").to_dict()["vconcat"][0]["title"]["text"]
+        >>> lifecycle_chart(d, "week").to_dict()["title"]["text"]
         'Who is active, and who went dormant'
     """
     long = data.unpivot(
@@ -175,12 +198,11 @@ def lifecycle_chart(data: pl.DataFrame, period: str) -> alt.VConcatChart:
     ).with_columns(
         users=pl.when(pl.col("state") == "dormant").then(-pl.col("value")).otherwise("value")
     )
-    x = alt.X("period_start:T", title=f"{period.capitalize()} starting")
-    bars = (
+    chart = (
         alt.Chart(long)
         .mark_bar()
         .encode(
-            x=x,
+            x=alt.X("period_start:T", title=f"{period.capitalize()} starting"),
             y=alt.Y("users:Q", title="Users", stack="zero", axis=alt.Axis(format=",.0f")),
             color=alt.Color(
                 "state:N",
@@ -196,16 +218,26 @@ def lifecycle_chart(data: pl.DataFrame, period: str) -> alt.VConcatChart:
                 alt.Tooltip("complete:N", title="Period complete"),
             ],
         )
-        .properties(
-            title=alt.TitleParams(
-                "Who is active, and who went dormant",
-                subtitle="Dormant users are drawn below zero; a faded bar is a period in progress",
-                anchor="start",
-            ),
-            width="container",
-            height=HEIGHT,
-        )
     )
+    return titled(
+        chart,
+        "Who is active, and who went dormant",
+        "Dormant users are drawn below zero; a faded bar is a period in progress",
+    )
+
+
+def quick_ratio_chart(data: pl.DataFrame, period: str) -> alt.LayerChart:
+    """Return the quick ratio per period with a dashed line at 1 (blank where dormant = 0).
+
+    data(period_start, quick_ratio)
+
+    Example:
+        >>> from datetime import date
+        >>> d = pl.DataFrame({"period_start": [date(2025, 1, 6)], "quick_ratio": [3.0]})
+        >>> quick_ratio_chart(d, "week").to_dict()["title"]["text"]
+        'Quick ratio = (new + resurrected) / dormant'
+    """
+    x = alt.X("period_start:T", title=f"{period.capitalize()} starting")
     ratio = (
         alt.Chart(data)
         .mark_line(point=True, color=PALETTE[4])
@@ -219,16 +251,11 @@ def lifecycle_chart(data: pl.DataFrame, period: str) -> alt.VConcatChart:
         )
     )
     one = alt.Chart(pl.DataFrame({"y": [1.0]})).mark_rule(strokeDash=[4, 4]).encode(y="y:Q")
-    lower = alt.layer(ratio, one).properties(
-        title=alt.TitleParams(
-            "Quick ratio = (new + resurrected) / dormant",
-            subtitle="Above the dashed line at 1 the active base grows; blank where nobody left",
-            anchor="start",
-        ),
-        width="container",
-        height=HEIGHT // 2,
-    )
-    return alt.vconcat(bars, lower)
+    return titled(
+        alt.layer(ratio, one),
+        "Quick ratio = (new + resurrected) / dormant",
+        "Above the dashed line at 1 the active base grows; blank where nobody left",
+    ).properties(height=HEIGHT // 2)
 
 
 def stickiness_chart(daily: pl.DataFrame) -> alt.Chart:
