@@ -1,0 +1,176 @@
+"""Cohort retention and lifecycle, beside DuckDB SQL computing the same tables.
+
+Both engines start from the events in memory (a polars DataFrame; a native DuckDB table)
+and return the full table: every cohort × period cell with its maturity (null when
+incomplete), or one lifecycle row per period. DuckDB's SQL uses the same integer period
+numbers as nsm_core/periods.py.
+"""
+
+from pathlib import Path
+from typing import Final
+
+import polars as pl
+
+from bench._harness import Row, best_of, duckdb_connection, events_parquet, in_fresh_process
+from nsm_core import retention
+
+DAY_US: Final = 86_400_000_000
+DELTA_US: Final = {"week": 7 * DAY_US, "month": 30 * DAY_US}
+CASES: Final = tuple(
+    (period, anchor, kind)
+    for period in ("week", "month")
+    for anchor in ("calendar", "user")
+    for kind in ("n_period", "unbounded")
+)
+
+
+def _number(period: str, t: str) -> str:
+    """SQL period number of epoch-µs column `t` (as nsm_core.periods.period_number)."""
+    if period == "month":
+        ts = f"make_timestamp({t})"
+        return f"(year({ts}) * 12 + month({ts}) - 1)"
+    day = f"({t} // {DAY_US})"
+    return day if period == "day" else f"(({day} + 3) // 7)"
+
+
+def _start_us(period: str, number: str) -> str:
+    """SQL epoch µs of the first instant of period `number`."""
+    if period == "month":
+        return f"epoch_us(make_timestamp(({number}) // 12, ({number}) % 12 + 1, 1, 0, 0, 0))"
+    return f"(({number}) * 7 - 3) * {DAY_US}"
+
+
+def retention_sql(period: str, anchor: str, kind: str) -> str:
+    """Return DuckDB SQL for the cohort retention table (start and return = any event)."""
+    delta = DELTA_US[period]
+    if anchor == "calendar":
+        activity = """SELECT DISTINCT e.user_id, u.c, e.p - u.c AS k
+            FROM (SELECT DISTINCT user_id, p FROM e) e JOIN u USING (user_id)"""
+        last_k = "b.p_end - s.c"
+        end_of_k = f"{_start_us(period, 'g.c + g.k + 1')} - 1"
+    else:
+        activity = f"""SELECT DISTINCT e.user_id, u.c, (e.t - u.t0) // {delta} AS k
+            FROM e JOIN u USING (user_id)"""
+        last_k = f"(b.t_end - s.first_t0) // {delta}"
+        end_of_k = f"{_start_us(period, 'g.c + 1')} - 1 + (g.k + 1) * {delta}"
+    if kind == "n_period":
+        counts = "SELECT c, k, count(*) AS n FROM a GROUP BY ALL"
+        active = "coalesce(n.n, 0)"
+    else:
+        last = "SELECT c, max(k) AS k FROM a GROUP BY user_id, c"
+        counts = f"SELECT c, k, count(*) AS n FROM ({last}) GROUP BY ALL"
+        active = "sum(coalesce(n.n, 0)) OVER (PARTITION BY g.c ORDER BY g.k DESC)"
+    return f"""
+    WITH e AS (SELECT user_id, epoch_us(ts) AS t, {_number(period, "epoch_us(ts)")} AS p FROM ev),
+    u AS (SELECT user_id, min(t) AS t0, {_number(period, "min(t)")} AS c FROM e GROUP BY user_id),
+    b AS (SELECT max(t) AS t_end, {_number(period, "max(t)")} AS p_end FROM e),
+    a AS ({activity}),
+    n AS ({counts}),
+    s AS (SELECT c, count(*) AS cohort_size, min(t0) AS first_t0 FROM u GROUP BY c),
+    g AS (SELECT s.c, s.cohort_size, b.t_end, unnest(range(0, {last_k} + 1)) AS k FROM s, b)
+    SELECT g.c, g.k, g.cohort_size,
+        CASE WHEN {end_of_k} <= g.t_end THEN {active} END AS active,
+        active / g.cohort_size AS rate
+    FROM g LEFT JOIN n USING (c, k)
+    """
+
+
+def lifecycle_sql(period: str) -> str:
+    """Return DuckDB SQL for the lifecycle table (activity = any event)."""
+    number = _number(period, "epoch_us(ts)")
+    return f"""
+    WITH up AS (SELECT DISTINCT user_id, {number} AS p FROM ev),
+    s AS (SELECT p, lag(p) OVER w AS prev, lead(p) OVER w AS nxt FROM up
+          WINDOW w AS (PARTITION BY user_id ORDER BY p)),
+    gain AS (SELECT p, count(*) FILTER (prev IS NULL) AS new,
+                    count(*) FILTER (prev = p - 1) AS retained,
+                    count(*) FILTER (prev < p - 1) AS resurrected FROM s GROUP BY p),
+    loss AS (SELECT p + 1 AS p, count(*) AS dormant FROM s
+             WHERE nxt IS NULL OR nxt > p + 1 GROUP BY 1),
+    b AS (SELECT min({number}) AS first, max({number}) AS last FROM ev),
+    g AS (SELECT unnest(range(first, last + 1)) AS p, last FROM b)
+    SELECT g.p, coalesce(new, 0) AS new, coalesce(retained, 0) AS retained,
+        coalesce(resurrected, 0) AS resurrected, coalesce(dormant, 0) AS dormant,
+        coalesce(new, 0) + coalesce(retained, 0) + coalesce(resurrected, 0) AS active,
+        CASE WHEN dormant > 0 THEN (coalesce(new, 0) + coalesce(resurrected, 0)) / dormant END,
+        g.last > g.p AS complete
+    FROM g LEFT JOIN gain USING (p) LEFT JOIN loss USING (p) ORDER BY g.p
+    """
+
+
+def _label(period: str, anchor: str, kind: str) -> str:
+    return f"retention {period}ly, {anchor} anchor, {kind}"
+
+
+def ours_times(path: Path, repeat: int = 3) -> dict[str, float]:
+    """Return our best time per task on events already in memory (run in a fresh process)."""
+    events = pl.read_parquet(path)
+    times = {}
+    for period, anchor, kind in CASES:
+        spec = retention.RetentionSpec(period=period, anchor=anchor, kind=kind)
+        times[_label(period, anchor, kind)] = best_of(
+            lambda spec=spec: retention.retention_table(events.lazy(), spec).collect(), repeat
+        )
+    for period in ("week", "month"):
+        times[f"lifecycle {period}ly"] = best_of(
+            lambda period=period: retention.lifecycle(events.lazy(), period=period).collect(),
+            repeat,
+        )
+    return times
+
+
+def _page_views(events: pl.DataFrame) -> dict[str, object]:
+    """Return what each Retention page view computes on a change of its controls."""
+    lazy = events.lazy()
+    spec = retention.RetentionSpec()
+    penny = retention.PennySpec()
+    return {
+        "cohorts (weekly, default)": lambda: retention.summarize(
+            retention.retention_table(lazy, spec).collect(), spec
+        ),
+        "lifecycle (weekly)": lambda: retention.lifecycle(lazy, period="week").collect(),
+        "stickiness (DAU/MAU + power users)": lambda: pl.collect_all(
+            [retention.daily_stickiness(lazy), retention.power_users(lazy)]
+        ),
+        "penny gap (monthly cohorts)": lambda: retention.summarize_penny(
+            retention.penny_users(lazy, penny).collect(), penny
+        ),
+    }
+
+
+def page_times(path: Path, repeat: int = 3) -> dict[str, float]:
+    """Return the best time of each Retention page view's recompute (fresh process)."""
+    views = _page_views(pl.read_parquet(path))
+    return {f"page recompute: {name}": best_of(fn, repeat) for name, fn in views.items()}
+
+
+def duck_times(path: Path, repeat: int = 3) -> dict[str, float]:
+    """Return DuckDB's best time per task on its own in-memory table (fresh process)."""
+    con = duckdb_connection()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"CREATE TABLE ev AS SELECT * FROM read_parquet('{path}')")
+    times = {}
+    for case in CASES:
+        sql = retention_sql(*case)
+        times[_label(*case)] = best_of(lambda sql=sql: con.sql(sql).to_arrow_table(), repeat)
+    for period in ("week", "month"):
+        sql = lifecycle_sql(period)
+        times[f"lifecycle {period}ly"] = best_of(
+            lambda sql=sql: con.sql(sql).to_arrow_table(), repeat
+        )
+    return times
+
+
+def run(sizes: list[int]) -> list[Row]:
+    """Time every retention table and the lifecycle at each size, ours and DuckDB's."""
+    rows = []
+    for n in sizes:
+        path = events_parquet(n)
+        ours = in_fresh_process(ours_times, path)
+        duck = in_fresh_process(duck_times, path)
+        rows += [Row(task, n, ours[task], duck[task], note="best of 3") for task in ours]
+        pages = in_fresh_process(page_times, path)
+        rows += [
+            Row(task, n, seconds, note="target < 1 s at 1M") for task, seconds in pages.items()
+        ]
+    return rows
