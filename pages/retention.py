@@ -49,7 +49,7 @@ def show_cohorts() -> None:
         charts.heatmap(matrix, spec.period, display.value_column(result)),
         matrix,
         name="retention matrix",
-        caption=summary.cohort_caption(result, k),
+        caption=summary.cohort_caption(result, k) + display.heatmap_note(result),
     )
     lines, by = display.curve_lines(result)
     render.chart(

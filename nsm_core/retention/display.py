@@ -13,6 +13,8 @@ from nsm_core.retention._base import SEGMENT
 from nsm_core.retention.penny import PennyResult, PennySpec
 from nsm_core.retention.summary import RetentionResult
 
+HEATMAP_COHORTS: Final = 60
+
 
 def segment_values(result: RetentionResult) -> list[str]:
     """Return the segment values of a split result, largest first (empty without a split).
@@ -34,18 +36,47 @@ def segment_values(result: RetentionResult) -> list[str]:
     return sizes[SEGMENT].to_list()
 
 
-def matrix_for(result: RetentionResult, value: str | None = None) -> pl.DataFrame:
-    """Return the matrix rows of one segment value (all rows without a split).
+def matrix_for(
+    result: RetentionResult, value: str | None = None, limit: int = HEATMAP_COHORTS
+) -> pl.DataFrame:
+    """Return the heatmap rows: one segment value (all rows without a split), latest cohorts.
+
+    Only the `limit` most recent cohorts are kept, so a year of daily cohorts stays legible;
+    the table and its CSV keep them all.
 
     Example:
+        >>> from datetime import date
         >>> from nsm_core.retention import RetentionSpec
-        >>> m = pl.DataFrame({"segment": ["a", "b"], "period": [0, 0]})
-        >>> matrix_for(RetentionResult(RetentionSpec(segment="x"), m, m, m), "b").height
-        1
+        >>> m = pl.DataFrame(
+        ...     {"cohort": [date(2025, 1, d) for d in (1, 2, 3)], "segment": ["a", "b", "b"]}
+        ... )
+        >>> r = RetentionResult(RetentionSpec(segment="x"), m, m, m)
+        >>> matrix_for(r, "b", limit=1)["cohort"].to_list()
+        [datetime.date(2025, 1, 3)]
     """
-    if value is None or not result.spec.segment:
-        return result.matrix
-    return result.matrix.filter(pl.col(SEGMENT) == value)
+    rows = result.matrix
+    if value is not None and result.spec.segment:
+        rows = rows.filter(pl.col(SEGMENT) == value)
+    latest = rows["cohort"].unique().sort().tail(limit)
+    return rows.filter(pl.col("cohort").is_in(latest.implode()))
+
+
+def heatmap_note(result: RetentionResult, limit: int = HEATMAP_COHORTS) -> str:
+    """Return a note when the heatmap leaves out older cohorts ("" otherwise).
+
+    Example:
+        >>> from datetime import date
+        >>> from nsm_core.retention import RetentionSpec
+        >>> m = pl.DataFrame({"cohort": [date(2025, 1, d) for d in (1, 2, 3)]})
+        >>> heatmap_note(RetentionResult(RetentionSpec(), m, m, m), limit=2)
+        ' The heatmap shows the latest 2 of 3 cohorts; the table below has them all.'
+    """
+    total = result.matrix["cohort"].n_unique()
+    if total <= limit:
+        return ""
+    return (
+        f" The heatmap shows the latest {limit} of {total} cohorts; the table below has them all."
+    )
 
 
 def curve_lines(result: RetentionResult) -> tuple[pl.DataFrame, str]:

@@ -83,7 +83,10 @@ def lifecycle(
     counts = ("new", "retained", "resurrected", "dormant")
     out = (
         bounds.select(
-            p=pl.int_range(pl.col("first").first(), pl.col("last").first() + 1),
+            # no events: an empty range rather than a null one
+            p=pl.int_range(
+                pl.col("first").first().fill_null(0), pl.col("last").first().fill_null(-1) + 1
+            ),
             last=pl.col("last").first(),
         )
         .join(gain, on="p", how="left")

@@ -76,7 +76,11 @@ def daily_stickiness(events: FrameT, *, event: str | None = None, unit: Unit = "
     days = _active_days(as_unit(lazy, unit), event).cache()
     dau = days.group_by("day").agg(dau=pl.len())
     out = (
-        bounds.select(day=pl.int_range(pl.col("first").first() + 29, pl.col("last").first()))
+        bounds.select(
+            day=pl.int_range(
+                pl.col("first").first().fill_null(0) + 29, pl.col("last").first().fill_null(0)
+            )
+        )
         .join(dau, on="day", how="left")
         .sort("day")
         .join_asof(_rolling_counts(days, ROLLING["wau"], "wau"), on="day")
