@@ -80,7 +80,7 @@ if winner is not None and st.button(
     f"Make {winner.name} our North Star", type="primary", icon=":material/star:"
 ):
     state.set_north_star_draft(winner)
-    st.switch_page("pages/north_star.py")
+    st.switch_page("app_pages/north_star.py")
 inputs.result_downloads(result)
 
 render.definitions(

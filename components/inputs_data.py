@@ -47,7 +47,7 @@ def load_options_form(source: DataSource) -> None:
     if isinstance(columns, str):
         st.error(columns, icon=":material/error:")
         columns = []
-    with st.form("load_options"):
+    with st.form("load_options_form"):
         st.markdown("**How to read your file**")
         left, middle, right = st.columns(3)
         with left:

@@ -22,19 +22,29 @@ SECTIONS: Final = ("Data", "Define", "Analyse", "Decide")
 
 PAGES: Final[tuple[PageSpec, ...]] = (
     # Data
-    PageSpec("pages/overview.py", "Overview", ":material/home:", "Data", "overview", default=True),
-    PageSpec("pages/data.py", "Data", ":material/table_chart:", "Data", "data"),
+    PageSpec(
+        "app_pages/overview.py", "Overview", ":material/home:", "Data", "overview", default=True
+    ),
+    PageSpec("app_pages/data.py", "Data", ":material/table_chart:", "Data", "data"),
     # Define
-    PageSpec("pages/north_star.py", "North Star", ":material/star:", "Define", "north-star"),
-    PageSpec("pages/workshop.py", "Workshop", ":material/groups:", "Define", "workshop"),
+    PageSpec("app_pages/north_star.py", "North Star", ":material/star:", "Define", "north-star"),
+    PageSpec("app_pages/workshop.py", "Workshop", ":material/groups:", "Define", "workshop"),
     # Analyse
-    PageSpec("pages/retention.py", "Retention", ":material/event_repeat:", "Analyse", "retention"),
-    PageSpec("pages/drivers.py", "Driver tree", ":material/account_tree:", "Analyse", "drivers"),
-    PageSpec("pages/moments.py", "High-value moments", ":material/bolt:", "Analyse", "moments"),
+    PageSpec(
+        "app_pages/retention.py", "Retention", ":material/event_repeat:", "Analyse", "retention"
+    ),
+    PageSpec(
+        "app_pages/drivers.py", "Driver tree", ":material/account_tree:", "Analyse", "drivers"
+    ),
+    PageSpec("app_pages/moments.py", "High-value moments", ":material/bolt:", "Analyse", "moments"),
     # Decide
-    PageSpec("pages/scenarios.py", "Scenarios", ":material/compare_arrows:", "Decide", "scenarios"),
-    PageSpec("pages/economics.py", "Unit economics", ":material/payments:", "Decide", "economics"),
-    PageSpec("pages/health.py", "Health", ":material/monitor_heart:", "Decide", "health"),
+    PageSpec(
+        "app_pages/scenarios.py", "Scenarios", ":material/compare_arrows:", "Decide", "scenarios"
+    ),
+    PageSpec(
+        "app_pages/economics.py", "Unit economics", ":material/payments:", "Decide", "economics"
+    ),
+    PageSpec("app_pages/health.py", "Health", ":material/monitor_heart:", "Decide", "health"),
 )
 
 

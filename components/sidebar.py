@@ -40,7 +40,7 @@ def _upload_picker() -> None:
         st.info("No file yet: pages show the sample until you upload one.")
     else:
         st.page_link(
-            "pages/data.py", label="Check columns and data quality", icon=":material/tune:"
+            "app_pages/data.py", label="Check columns and data quality", icon=":material/tune:"
         )
 
 

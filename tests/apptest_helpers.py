@@ -19,7 +19,7 @@ def open_app(sample: str = "meals") -> AppTest:
 
 
 def open_page(path: str, sample: str = "meals") -> AppTest:
-    """Return the app switched to the page file `path` (e.g. "pages/data.py")."""
+    """Return the app switched to the page file `path` (e.g. "app_pages/data.py")."""
     return open_app(sample).switch_page(path).run()
 
 

@@ -19,10 +19,10 @@ def imported_roots(path: Path) -> set[str]:
 
 @pytest.mark.parametrize("path", sorted((ROOT / "nsm_core").rglob("*.py")), ids=str)
 def test_core_is_ui_free(path):
-    assert not imported_roots(path) & {"streamlit", "components", "pages"}
+    assert not imported_roots(path) & {"streamlit", "components", "app_pages"}
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "pages").glob("*.py")), ids=str)
+@pytest.mark.parametrize("path", sorted((ROOT / "app_pages").glob("*.py")), ids=str)
 def test_pages_do_no_dataframe_work(path):
     assert not imported_roots(path) & {"polars", "pandas", "numpy", "duckdb"}
     assert len(path.read_text(encoding="utf-8").splitlines()) <= 250
@@ -30,28 +30,28 @@ def test_pages_do_no_dataframe_work(path):
 
 @pytest.mark.parametrize("path", sorted((ROOT / "components").glob("*.py")), ids=str)
 def test_components_never_import_pages(path):
-    assert "pages" not in imported_roots(path)
+    assert "app_pages" not in imported_roots(path)
 
 
 def test_only_cached_module_caches():
-    for path in [*ROOT.glob("pages/*.py"), *ROOT.glob("components/*.py"), ROOT / "app.py"]:
+    for path in [*ROOT.glob("app_pages/*.py"), *ROOT.glob("components/*.py"), ROOT / "app.py"]:
         if path.name != "cached.py":
             assert "st.cache_" not in path.read_text(encoding="utf-8"), path
 
 
 def test_only_state_module_touches_session_state():
-    for path in [*ROOT.glob("pages/*.py"), *ROOT.glob("components/*.py"), ROOT / "app.py"]:
+    for path in [*ROOT.glob("app_pages/*.py"), *ROOT.glob("components/*.py"), ROOT / "app.py"]:
         if path.name != "state.py":
             assert "session_state" not in path.read_text(encoding="utf-8"), path
 
 
 def test_every_registered_page_exists_and_every_page_is_registered():
     registered = {p.path for p in PAGES}
-    on_disk = {f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py")}
+    on_disk = {f"app_pages/{p.name}" for p in (ROOT / "app_pages").glob("*.py")}
     assert registered == on_disk
     assert sum(p.default for p in PAGES) == 1
 
 
 def test_no_unsafe_html():
-    for path in [ROOT / "app.py", *ROOT.glob("pages/*.py"), *ROOT.glob("components/*.py")]:
+    for path in [ROOT / "app.py", *ROOT.glob("app_pages/*.py"), *ROOT.glob("components/*.py")]:
         assert "unsafe_allow_html=True" not in path.read_text(encoding="utf-8"), path

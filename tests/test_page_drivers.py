@@ -4,7 +4,7 @@ import pytest
 
 from tests.apptest_helpers import open_page, texts
 
-PAGE = "pages/drivers.py"
+PAGE = "app_pages/drivers.py"
 
 
 def view(at, name):

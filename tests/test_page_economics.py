@@ -7,7 +7,7 @@ from nsm_core import economics
 from nsm_core.samples import SAMPLES
 from tests.apptest_helpers import open_page, texts
 
-PAGE = "pages/economics.py"
+PAGE = "app_pages/economics.py"
 
 
 def metric(at, label: str) -> str:

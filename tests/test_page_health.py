@@ -8,7 +8,7 @@ from components import state
 from nsm_core.governance import new_card
 from nsm_core.metrics import MetricSpec
 
-PAGE = "pages/health.py"
+PAGE = "app_pages/health.py"
 
 
 def metrics(at: AppTest) -> dict[str, str]:

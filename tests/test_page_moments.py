@@ -7,7 +7,7 @@ from nsm_core import fmt, moments
 from nsm_core.samples import SAMPLES
 from tests.apptest_helpers import open_page, texts
 
-PAGE = "pages/moments.py"
+PAGE = "app_pages/moments.py"
 
 
 def metric(at, label: str) -> str:

@@ -10,7 +10,7 @@ from components import state
 from nsm_core import governance as gov
 from nsm_core.metrics import MetricSpec
 
-PAGE = "pages/north_star.py"
+PAGE = "app_pages/north_star.py"
 
 
 def _pick_template(at, name):

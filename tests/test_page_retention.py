@@ -6,7 +6,7 @@ import pytest
 from nsm_core.samples import SAMPLES
 from tests.apptest_helpers import open_page, texts
 
-PAGE = "pages/retention.py"
+PAGE = "app_pages/retention.py"
 
 
 @pytest.fixture(scope="module")

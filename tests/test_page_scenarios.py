@@ -10,7 +10,7 @@ from components import inputs_scenarios, state
 from nsm_core import scenarios
 from nsm_core.scenarios import Plan, Scenario
 
-PAGE = "pages/scenarios.py"
+PAGE = "app_pages/scenarios.py"
 
 
 def metrics(at: AppTest) -> dict[str, str]:

@@ -4,7 +4,7 @@ from apptest_helpers import open_page, texts
 
 from components import state
 
-PAGE = "pages/workshop.py"
+PAGE = "app_pages/workshop.py"
 CAUSE = "Users who did save_favorite, per week"
 PROXY = "Users who did share_dish, per week"
 NEUTRAL = "Users who did change_address, per week"
