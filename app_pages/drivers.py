@@ -109,13 +109,8 @@ else:
     baseline = cached.driver_baseline(source, spec, brief_spec.driver, period)
     brief = drivers.experiment_brief(values, baseline, brief_spec, period)
     st.markdown(brief.markdown())
-    st.download_button(
-        "Download brief (Markdown)",
-        brief.markdown(),
-        file_name="experiment_brief.md",
-        mime="text/markdown",
-        icon=":material/download:",
-        on_click="ignore",
+    render.document(
+        brief.markdown(), file_name="experiment_brief.md", label="Download brief (Markdown)"
     )
 
 render.definitions(

@@ -121,4 +121,5 @@ def duckdb_connection() -> Any:
 
     con = duckdb.connect()
     con.execute(f"SET threads TO {os.cpu_count() or 1}")
+    con.execute("SET enable_progress_bar = false")
     return con

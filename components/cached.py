@@ -125,19 +125,19 @@ def summary(source: DataSource) -> overview.DatasetSummary:
 @st.cache_data(max_entries=16)
 def active_users(source: DataSource, period: Period) -> pl.DataFrame:
     """Return distinct active users per calendar period."""
-    return overview.active_users(events(source), period)
+    return overview.active_users(events(source).lazy(), period).collect(engine="streaming")
 
 
 @st.cache_data(max_entries=16)
 def new_users(source: DataSource, period: Period, segment: str | None) -> pl.DataFrame:
     """Return new users per period by first-touch segment."""
-    return overview.new_users(events(source), period, segment)
+    return overview.new_users(events(source).lazy(), period, segment).collect(engine="streaming")
 
 
 @st.cache_data(max_entries=16)
 def event_catalog(source: DataSource) -> pl.DataFrame:
     """Return the event catalog (counts, users, first and last seen per event)."""
-    return catalog.event_catalog(events(source))
+    return catalog.event_catalog(events(source).lazy()).collect(engine="streaming")
 
 
 @st.cache_data(max_entries=16)

@@ -7,7 +7,7 @@ from typing import Final
 
 import streamlit as st
 
-from components import cached, state
+from components import cached, render, state
 from components.state import DataSource
 from nsm_core import governance, metrics
 from nsm_core.governance import GovernanceCard
@@ -331,20 +331,14 @@ def card_import() -> GovernanceCard | None:
 
 def card_downloads(card: GovernanceCard) -> None:
     """Offer the card as Markdown and as JSON."""
-    cols = st.columns(2)
-    cols[0].download_button(
-        "Download card (Markdown)",
-        governance.to_markdown(card),
-        file_name="north_star_card.md",
-        mime="text/markdown",
-        icon=":material/download:",
-        on_click="ignore",
-    )
-    cols[1].download_button(
-        "Download card (JSON)",
-        governance.to_json(card),
-        file_name="north_star_card.json",
-        mime="application/json",
-        icon=":material/download:",
-        on_click="ignore",
-    )
+    left, right = st.columns(2)
+    with left:
+        render.document(
+            governance.to_markdown(card),
+            file_name="north_star_card.md",
+            label="Download card (Markdown)",
+        )
+    with right:
+        render.document(
+            governance.to_json(card), file_name="north_star_card.json", label="Download card (JSON)"
+        )

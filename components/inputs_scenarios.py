@@ -6,7 +6,7 @@ from typing import Final, Literal
 
 import streamlit as st
 
-from components import cached, state
+from components import cached, render, state
 from components.state import DataSource
 from nsm_core import fmt, scenarios
 from nsm_core.moments import MomentSpec
@@ -87,15 +87,11 @@ def load_controls(plan: Plan) -> None:
         if st.button("Load file", key="scenario_load", disabled=upload is None):
             _load(upload.getvalue())
     with right:
-        st.download_button(
-            "Save scenarios (JSON)",
-            data=scenarios.to_json(plan),
+        render.document(
+            scenarios.to_json(plan),
             file_name="scenarios.json",
-            mime="application/json",
-            icon=":material/download:",
-            key="scenario_save",
-            on_click="ignore",
-            help="Load it again here later, or send it to a colleague. The page's link "
+            label="Save scenarios (JSON)",
+            help_text="Load it again here later, or send it to a colleague. The page's link "
             "(address bar) also carries these scenarios.",
         )
 

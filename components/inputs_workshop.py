@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from components import cached, state
+from components import cached, render, state
 from components.inputs_metrics import metric_form, template_label
 from components.state import DataSource
 from nsm_core import metrics, workshop
@@ -116,20 +116,16 @@ def reset_scores() -> None:
 
 def result_downloads(result: workshop.WorkshopResult) -> None:
     """Offer the session's result as Markdown and JSON."""
-    cols = st.columns(2)
-    cols[0].download_button(
-        "Download the session (Markdown)",
-        workshop.result_markdown(result),
-        file_name="north_star_workshop.md",
-        mime="text/markdown",
-        icon=":material/download:",
-        on_click="ignore",
-    )
-    cols[1].download_button(
-        "Download the session (JSON)",
-        workshop.result_json(result),
-        file_name="north_star_workshop.json",
-        mime="application/json",
-        icon=":material/download:",
-        on_click="ignore",
-    )
+    left, right = st.columns(2)
+    with left:
+        render.document(
+            workshop.result_markdown(result),
+            file_name="north_star_workshop.md",
+            label="Download the session (Markdown)",
+        )
+    with right:
+        render.document(
+            workshop.result_json(result),
+            file_name="north_star_workshop.json",
+            label="Download the session (JSON)",
+        )

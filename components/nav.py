@@ -21,15 +21,12 @@ class PageSpec:
 SECTIONS: Final = ("Data", "Define", "Analyse", "Decide")
 
 PAGES: Final[tuple[PageSpec, ...]] = (
-    # Data
     PageSpec(
         "app_pages/overview.py", "Overview", ":material/home:", "Data", "overview", default=True
     ),
     PageSpec("app_pages/data.py", "Data", ":material/table_chart:", "Data", "data"),
-    # Define
     PageSpec("app_pages/north_star.py", "North Star", ":material/star:", "Define", "north-star"),
     PageSpec("app_pages/workshop.py", "Workshop", ":material/groups:", "Define", "workshop"),
-    # Analyse
     PageSpec(
         "app_pages/retention.py", "Retention", ":material/event_repeat:", "Analyse", "retention"
     ),
@@ -37,7 +34,6 @@ PAGES: Final[tuple[PageSpec, ...]] = (
         "app_pages/drivers.py", "Driver tree", ":material/account_tree:", "Analyse", "drivers"
     ),
     PageSpec("app_pages/moments.py", "High-value moments", ":material/bolt:", "Analyse", "moments"),
-    # Decide
     PageSpec(
         "app_pages/scenarios.py", "Scenarios", ":material/compare_arrows:", "Decide", "scenarios"
     ),

@@ -27,6 +27,23 @@ def download(data: pl.DataFrame, *, name: str, label: str = "Download CSV") -> N
     )
 
 
+_MIME = {".md": "text/markdown", ".json": "application/json", ".csv": "text/csv"}
+
+
+def document(text: str, *, file_name: str, label: str, help_text: str | None = None) -> None:
+    """Offer a text document (Markdown, JSON) for download; the file type comes from its name."""
+    st.download_button(
+        label,
+        data=text,
+        file_name=file_name,
+        mime=_MIME.get(file_name[file_name.rfind(".") :], "text/plain"),
+        icon=":material/download:",
+        key=f"document_{file_name}",
+        on_click="ignore",
+        help=help_text,
+    )
+
+
 def chart(
     figure: alt.Chart | alt.LayerChart, data: pl.DataFrame, *, name: str, caption: str = ""
 ) -> None:

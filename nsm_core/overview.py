@@ -9,6 +9,7 @@ from nsm_core import fmt
 from nsm_core._types import FrameT, Period
 from nsm_core.periods import period_number, period_start
 from nsm_core.schema import EVENT, REVENUE, TS, USER
+from nsm_core.segments import first_touch
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +60,9 @@ def summary(events: pl.LazyFrame | pl.DataFrame) -> DatasetSummary:
         last_ts=pl.col(TS).max(),
     )
     paying = per_user.select(paying_users=(pl.col(REVENUE) > 0).sum())
-    row = pl.concat([totals, paying], how="horizontal").collect().row(0, named=True)
+    row = (
+        pl.concat([totals, paying], how="horizontal").collect(engine="streaming").row(0, named=True)
+    )
     return DatasetSummary(**row)
 
 
@@ -93,8 +96,8 @@ def new_users(events: FrameT, period: Period, segment: str | None = None) -> Fra
     """Return users by the period of their first event, split by a first-touch segment.
 
     events(user_id, ts[, segment]) -> (period_start, segment, new_users)
-    A user's segment is the value on their earliest event that has one ("first touch");
-    ties on ts break by event name so the answer is deterministic.
+    A user's segment is their first-touch value (`segments.first_touch`: the value on their
+    earliest event that has one, ties broken by event name; "(none)" if they have none).
 
     Example:
         >>> ev = pl.DataFrame(
@@ -108,18 +111,14 @@ def new_users(events: FrameT, period: Period, segment: str | None = None) -> Fra
         >>> new_users(ev, "month", "channel").rows()
         [(datetime.date(2025, 1, 1), '(none)', 1), (datetime.date(2025, 1, 1), 'ads', 1)]
     """
-    first_touch = (
-        pl.col(segment).sort_by(TS, EVENT).drop_nulls().first().cast(pl.String)
-        if segment
-        else pl.lit("all users")
-    )
+    firsts = events.group_by(USER).agg(first_ts=pl.col(TS).min())
+    if segment:
+        touched = first_touch(events, segment).rename({segment: "segment"})
+        firsts = firsts.join(touched, on=USER, how="left")
+    else:
+        firsts = firsts.with_columns(segment=pl.lit("all users"))
     return (
-        events.group_by(USER)
-        .agg(first_ts=pl.col(TS).min(), segment=first_touch)
-        .with_columns(
-            period_start=period_start(period_number("first_ts", period), period),
-            segment=pl.col("segment").fill_null("(none)"),
-        )
+        firsts.with_columns(period_start=period_start(period_number("first_ts", period), period))
         .group_by("period_start", "segment")
         .agg(new_users=pl.len().cast(pl.Int64))
         .sort("period_start", "new_users", "segment", descending=[False, True, False])

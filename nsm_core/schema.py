@@ -9,10 +9,11 @@ per row): `parse_ts`, `parse_money`, `parse_id`, then `normalize` marks each row
 reason it is dropped (or null), and `summarize` counts the reasons into a `QualityReport`.
 """
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import partial
+from functools import partial, reduce
 from typing import Final
 
 import polars as pl
@@ -53,6 +54,7 @@ DROP: Final = "_drop"
 ROW: Final = "_row"
 RAW_TS: Final = "_raw_ts"
 BAD_MONEY: Final = "_bad_revenue"
+HASH: Final = "_hash"
 HELPERS: Final = (DROP, ROW, RAW_TS, BAD_MONEY)
 
 # Values that tracking code writes when it has no id ("undefined" from JavaScript, "nan"
@@ -370,14 +372,29 @@ def _role(schema: pl.Schema, spec: Normalize, role: str, parse: Parser) -> pl.Ex
     return (parsed[0] if len(parsed) == 1 else pl.coalesce(parsed)).alias(role)
 
 
-def drop_reason(now: datetime, columns: list[str]) -> pl.Expr:
+def row_hash(columns: list[str]) -> pl.Expr:
+    """Return a 64-bit hash of each row's values in `columns` (UInt64).
+
+    h = hash_1(c_1) XOR hash_2(c_2) XOR ... with a different seed per column, so equal rows
+    hash alike and swapped values do not; two different rows share a hash with odds of about
+    n² / 2^65 (3e-6 at 10M rows). Per-column hashes are vectorised, unlike a struct hash.
+
+    Example:
+        >>> df = pl.DataFrame({"a": [1, 1, 2], "b": ["x", "x", "x"]})
+        >>> h = df.select(row_hash(["a", "b"])).to_series()
+        >>> h[0] == h[1], h[0] == h[2]
+        (True, False)
+    """
+    return reduce(operator.xor, [pl.col(c).hash(seed=i + 1) for i, c in enumerate(columns)])
+
+
+def drop_reason(now: datetime, columns: list[str], *, duplicates: bool = True) -> pl.Expr:
     """Return why each canonical row is dropped (one of DROP_REASONS), or null to keep it.
 
     The first reason that applies wins: missing user id, missing event name, unparseable
-    timestamp (ts null), timestamp in the future (ts > now + 1 day), then duplicate row
-    (every one of `columns` equal to an earlier row's). Rows are compared by a 64-bit hash
-    of all their values, 2-4x faster than comparing the values themselves; two different
-    rows sharing a hash has odds of about n² / 2^65 (3e-6 at 10M rows).
+    timestamp (ts null), timestamp in the future (ts > now + 1 day), then, when `duplicates`,
+    duplicate row (same `row_hash` of `columns` as an earlier row). Collected loads leave
+    duplicates out here and call `duplicate_reasons`, which is faster on whole frames.
 
     Example:
         >>> from datetime import datetime
@@ -387,7 +404,7 @@ def drop_reason(now: datetime, columns: list[str]) -> pl.Expr:
         [None, 'duplicate row', 'missing user id']
     """
     limit = (now if now.tzinfo else now.replace(tzinfo=UTC)) + FUTURE_SLACK
-    return (
+    reason = (
         pl.when(pl.col(USER).is_null())
         .then(pl.lit(MISSING_USER))
         .when(pl.col(EVENT).is_null())
@@ -396,10 +413,36 @@ def drop_reason(now: datetime, columns: list[str]) -> pl.Expr:
         .then(pl.lit(BAD_TS))
         .when(pl.col(TS) > limit)
         .then(pl.lit(FUTURE_TS))
-        .when(~pl.struct(columns).hash().is_first_distinct())
-        .then(pl.lit(DUPLICATE))
-        .alias(DROP)
     )
+    if duplicates:
+        reason = reason.when(~row_hash(columns).is_first_distinct()).then(pl.lit(DUPLICATE))
+    return reason.otherwise(pl.lit(None, pl.String)).alias(DROP)
+
+
+def duplicate_reasons(frame: pl.DataFrame) -> pl.Series:
+    """Return the _drop column of a collected frame, with duplicate rows marked.
+
+    `frame` is a `normalize(..., duplicates=False)` result. A row whose _hash (`row_hash` of
+    its data) equals an earlier row's gets the reason "duplicate row" unless it already has
+    one. Sorting the hashes (one fast pass over integers) finds the repeated ones; only those
+    rows, a small set, are searched for their first occurrence. Works on the columns alone,
+    so a frame of many chunks is not copied.
+
+    Example:
+        >>> df = pl.DataFrame({HASH: [7, 7, 9, 7], DROP: [None, "x", None, None]})
+        >>> duplicate_reasons(df.cast({DROP: pl.String, HASH: pl.UInt64})).to_list()
+        [None, 'x', None, 'duplicate row']
+    """
+    hashes = frame.get_column(HASH)
+    reasons = frame.get_column(DROP).clone()
+    ordered = hashes.sort()
+    repeated = ordered.filter(ordered == ordered.shift(1))
+    if repeated.is_empty():
+        return reasons
+    at = hashes.is_in(repeated.implode()).arg_true()
+    candidates = pl.DataFrame({HASH: hashes.gather(at), "at": at})
+    later = candidates.filter(pl.col("at") != pl.col("at").min().over(HASH)).get_column("at")
+    return reasons.scatter(later.filter(reasons.gather(later).is_null()), DUPLICATE)
 
 
 def _properties(schema: pl.Schema, used: set[str]) -> list[pl.Expr]:
@@ -434,10 +477,16 @@ def _canonical(schema: pl.Schema, spec: Normalize) -> list[pl.Expr]:
     return [e for e in exprs if e is not None]
 
 
-def normalize(raw: pl.LazyFrame, spec: Normalize) -> pl.LazyFrame:
+def data_columns(frame: pl.DataFrame | pl.LazyFrame) -> list[str]:
+    """Return the columns of a `normalize` result that hold data (not helpers)."""
+    return [c for c in frame.collect_schema().names() if c not in (*HELPERS, HASH)]
+
+
+def normalize(raw: pl.LazyFrame, spec: Normalize, *, duplicates: bool = True) -> pl.LazyFrame:
     """Return canonical events with the helper columns _row, _drop, _raw_ts, _bad_revenue.
 
-    _row numbers the source rows from 1; _drop is the drop reason or null (`drop_reason`);
+    _row numbers the source rows from 1; _drop is the drop reason or null (`drop_reason`;
+    without `duplicates`, rows get a _hash column instead for `duplicate_reasons`);
     _raw_ts keeps the source time of rows dropped for their time; _bad_revenue flags
     revenue cells that are present but are not amounts (they count as 0.0).
     """
@@ -453,7 +502,8 @@ def normalize(raw: pl.LazyFrame, spec: Normalize) -> pl.LazyFrame:
     return out.with_columns(
         pl.col(REVENUE).fill_null(0.0),
         (money.is_not_null() & pl.col(REVENUE).is_null()).alias(BAD_MONEY),
-        drop_reason(spec.now, data),
+        drop_reason(spec.now, data, duplicates=duplicates),
+        *([] if duplicates else [row_hash(data).alias(HASH)]),
     ).select(
         pl.exclude(RAW_TS, _RAW_MONEY),
         pl.when(pl.col(DROP).is_in((BAD_TS, FUTURE_TS)))
@@ -464,11 +514,12 @@ def normalize(raw: pl.LazyFrame, spec: Normalize) -> pl.LazyFrame:
 
 def _examples(frame: pl.DataFrame, reason: str, limit: int = 3) -> str:
     """Return up to `limit` source values (for time reasons) and row numbers of `reason`."""
-    bad = frame.filter(pl.col(DROP) == reason).head(limit)
-    rows = ", ".join(str(r) for r in bad[ROW])
+    # Gather the few rows by position: filtering would copy every column of a large frame.
+    at = frame.get_column(DROP).eq(reason).arg_true().head(limit)
+    rows = ", ".join(str(r) for r in frame.get_column(ROW).gather(at))
     if reason not in (BAD_TS, FUTURE_TS):
         return f"rows {rows}"
-    values = ", ".join(repr(v) for v in bad[RAW_TS])
+    values = ", ".join(repr(v) for v in frame.get_column(RAW_TS).gather(at))
     return f"{values} (rows {rows})"
 
 
@@ -525,8 +576,16 @@ def _notes(frame: pl.DataFrame, spec: Normalize) -> list[str]:
     return notes
 
 
-def summarize(frame: pl.DataFrame, spec: Normalize, notes: tuple[str, ...] = ()) -> QualityReport:
+def summarize(
+    frame: pl.DataFrame,
+    spec: Normalize,
+    notes: tuple[str, ...] = (),
+    kept: pl.DataFrame | None = None,
+) -> QualityReport:
     """Return the quality report of a collected `normalize` result.
+
+    `kept` are its rows without a drop reason, when the caller has them already (so the
+    totals need no second filter of the frame).
 
     Example:
         >>> from datetime import datetime
@@ -539,11 +598,10 @@ def summarize(frame: pl.DataFrame, spec: Normalize, notes: tuple[str, ...] = ())
         (2, (('missing user id', 1),), 3.0, -2.0)
     """
     refund = pl.col(REVENUE).filter(pl.col(REVENUE) < 0)
-    # Lazy, so that only the four columns the totals need are filtered.
+    # Lazy, so that only the columns the totals need are filtered.
+    rows = kept.lazy() if kept is not None else frame.lazy().filter(pl.col(DROP).is_null())
     stats = (
-        frame.lazy()
-        .filter(pl.col(DROP).is_null())
-        .select(
+        rows.select(
             rows_kept=pl.len(),
             users=pl.col(USER).n_unique(),
             event_types=pl.col(EVENT).n_unique(),
@@ -553,7 +611,8 @@ def summarize(frame: pl.DataFrame, spec: Normalize, notes: tuple[str, ...] = ())
             refunds=refund.len(),
             refund_total=refund.sum(),
         )
-        .collect()
+        # The streaming engine counts distinct users without a second copy of the ids.
+        .collect(engine="streaming")
         .row(0, named=True)
     )
     return QualityReport(

@@ -214,6 +214,19 @@ def two_mean_sample_size(sd: float, delta: float, alpha: float = 0.05, power: fl
     return math.ceil(2 * (za + zb) ** 2 * sd**2 / delta**2)
 
 
+def two_mean_mde(sd: float, n_per_arm: float, alpha: float = 0.05, power: float = 0.8) -> float:
+    """Return the smallest mean difference detectable with `n_per_arm` units per arm.
+
+    δ = (z_{1−α/2} + z_{power})·sd·sqrt(2 / n), the inverse of `two_mean_sample_size`.
+
+    Example:
+        >>> round(two_mean_mde(10, 393), 3)
+        1.999
+    """
+    za, zb = z_value(1 - alpha), float(stats.norm.ppf(power))
+    return (za + zb) * sd * math.sqrt(2 / n_per_arm)
+
+
 def spearman_interval(x: np.ndarray, y: np.ndarray, confidence: float = 0.95) -> Estimate:
     """Return Spearman's rank correlation with a Fisher-z CI (Bonett–Wright SE).
 
@@ -225,8 +238,10 @@ def spearman_interval(x: np.ndarray, y: np.ndarray, confidence: float = 0.95) ->
         (1.0, 20)
     """
     n = len(x)
-    rho = float(stats.spearmanr(x, y).statistic) if n > 2 else float("nan")
     method = "Spearman rank correlation, Fisher z (Bonett–Wright)"
+    constant = n > 0 and (np.ptp(x) == 0 or np.ptp(y) == 0)
+    # A constant column (everyone reached a metric on day one) has no rank correlation.
+    rho = float(stats.spearmanr(x, y).statistic) if n > 2 and not constant else float("nan")
     if n <= 3 or math.isnan(rho):
         return Estimate(rho, float("nan"), float("nan"), n, method, confidence)
     clipped = min(max(rho, -0.999999), 0.999999)

@@ -11,7 +11,7 @@ The driver's baseline in the chosen period decides the test:
   sample size by `stats.two_mean_sample_size`.
 
 Minimum detectable effect with one period's population split into two arms:
-proportion: `stats.two_proportion_mde(p, n/2)`; mean: (z_{1−α/2} + z_power) · sd · √(2/(n/2)).
+proportion: `stats.two_proportion_mde(p, n/2)`; mean: `stats.two_mean_mde(sd, n/2)`.
 The impact path reports how a lift of the driver moves every node up to the root (what-if).
 """
 
@@ -21,7 +21,6 @@ from datetime import date
 from typing import Final, Literal
 
 import polars as pl
-from scipy import stats as sps
 
 from nsm_core import fmt
 from nsm_core.drivers.model import Lifecycle, Node, find, path_to, walk
@@ -33,10 +32,10 @@ from nsm_core.metrics.compute import counted
 from nsm_core.periods import period_number, period_start
 from nsm_core.schema import ACCOUNT, REVENUE, TS, USER, DataError
 from nsm_core.stats import (
+    two_mean_mde,
     two_mean_sample_size,
     two_proportion_mde,
     two_proportion_sample_size,
-    z_value,
 )
 
 Kind = Literal["proportion", "mean"]
@@ -215,8 +214,8 @@ def _sizes(base: Baseline, spec: BriefSpec) -> tuple[int | None, float | None, l
     if not base.value or not base.sd:
         return None, None, [NO_SPREAD]
     n = two_mean_sample_size(base.sd, base.value * spec.lift, spec.alpha, spec.power)
-    z = z_value(1 - spec.alpha) + float(sps.norm.ppf(spec.power))
-    return n, z * base.sd * math.sqrt(2 / (base.units / 2)) / abs(base.value), []
+    mde = two_mean_mde(base.sd, base.units / 2, spec.alpha, spec.power)
+    return n, mde / abs(base.value), []
 
 
 def _guardrails(root: Node, path: tuple[Node, ...]) -> tuple[str, ...]:

@@ -11,13 +11,11 @@ Only units whose days 0..b are all observed are eligible. Stage 1 (the per-unit 
 lazy plan; stage 2 works on the collected per-unit table with nsm_core.stats.
 """
 
-import warnings
 from dataclasses import dataclass, replace
 from typing import Final
 
 import numpy as np
 import polars as pl
-from scipy.stats import ConstantInputWarning
 
 from nsm_core import stats
 from nsm_core.metrics import MetricSpec, compute_metric, exclude
@@ -213,15 +211,6 @@ def _raw_lift(
     return stats.Estimate(a1 / n1 - a0 / n0, low, high, n1 + n0, method, confidence)
 
 
-def _rho(x: np.ndarray, y: np.ndarray, confidence: float) -> stats.Estimate:
-    """Return Spearman's rho with its CI; undefined (NaN) when a column is constant."""
-    # Everyone reaching a metric on day one makes x constant: the correlation is undefined,
-    # which the page shows as n/a, so scipy's warning says nothing new.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConstantInputWarning)
-        return stats.spearman_interval(x, y, confidence)
-
-
 def _strata(eligible: pl.DataFrame, treated: np.ndarray) -> tuple[pl.DataFrame, list[str]]:
     """Return the units with their treatment and stratum columns, and the stratum names."""
     # Early activity stands in for the hidden engagement that drives both early use and
@@ -249,8 +238,8 @@ def evidence(units: pl.DataFrame, spec: MetricSpec, check: CheckSpec) -> Evidenc
     return Evidence(
         n=eligible.height,
         achievers=int(treated.sum()),
-        rho_retention=_rho(x, retained.astype(float), check.confidence),
-        rho_revenue=_rho(x, revenue, check.confidence) if has_revenue else None,
+        rho_retention=stats.spearman_interval(x, retained.astype(float), check.confidence),
+        rho_revenue=stats.spearman_interval(x, revenue, check.confidence) if has_revenue else None,
         raw_lift=_raw_lift(treated, retained, check.confidence),
         adjusted_lift=adjusted,
         revenue_lift=revenue_lift if has_revenue else None,
