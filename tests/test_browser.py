@@ -41,8 +41,10 @@ def assert_clean(page: Page) -> None:
 
 @pytest.mark.parametrize("spec", PAGES, ids=lambda p: p.url_path)
 def test_page_renders_in_browser(page: Page, streamlit_server: str, shots: Path, spec):
-    page.goto(f"{streamlit_server}/{spec.url_path}")
+    # The default page is served at the root URL (Streamlit ignores its url_path).
+    page.goto(f"{streamlit_server}/{'' if spec.default else spec.url_path}")
     wait_for_app(page)
+    expect(page.get_by_text("Page not found")).to_have_count(0)
     expect(page.get_by_role("heading", name=spec.title, exact=True).first).to_be_visible()
     assert_clean(page)
     content = page.locator(".vega-embed, [data-testid='stDataFrame'], [data-testid='stMetric']")

@@ -6,6 +6,7 @@ import altair as alt
 import polars as pl
 
 HEIGHT: Final = 320
+BAR_PX: Final = 24
 PALETTE: Final = (
     "#3b5bdb",
     "#f08c00",
@@ -95,7 +96,7 @@ def bars(
     fmt = FORMAT[value_format]
     chart = (
         alt.Chart(data)
-        .mark_bar(color=PALETTE[0])
+        .mark_bar(color=PALETTE[0], height={"band": 0.8})
         .encode(
             x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=fmt)),
             y=alt.Y(f"{category}:N", title=None, sort="-x"),
@@ -105,4 +106,5 @@ def bars(
             ],
         )
     )
-    return titled(chart, title)
+    # every category gets room for its label, however many there are
+    return titled(chart, title).properties(height=max(HEIGHT, BAR_PX * data.height))
