@@ -11,7 +11,6 @@ from nsm_core.schema import ACCOUNT, EVENT, REVENUE, TS, USER, DataError
 
 Unit: TypeAlias = Literal["user", "account"]
 SEGMENT: Final = "segment"
-NO_SEGMENT: Final = "(none)"
 
 
 def as_unit(events: FrameT, unit: Unit) -> FrameT:
@@ -72,24 +71,6 @@ def active_periods(events: FrameT, period: Period, event: str | None = None) -> 
     days = chosen.select(USER, day=day_number(TS)).unique()
     date = pl.col("day").cast(pl.Int32).cast(pl.Date)
     return days.select(USER, p=period_number(date, period)).unique()
-
-
-def first_touch(events: pl.LazyFrame, segment: str) -> pl.LazyFrame:
-    """Return each user's first non-null `segment` value as "segment" ("(none)" if none).
-
-    Needs the epoch-µs column t; ties on t break by event name, then by the value itself,
-    so the answer never depends on row order.
-
-    Example:
-        >>> ev = pl.LazyFrame(
-        ...     {"user_id": ["a", "a"], "event": ["y", "x"], "t": [1, 1], "ch": ["ads", "seo"]}
-        ... )
-        >>> first_touch(ev, "ch").collect().rows()
-        [('a', 'seo')]
-    """
-    value = pl.col(segment).cast(pl.String)
-    first = value.sort_by(pl.col("t"), pl.col(EVENT), value).drop_nulls().first()
-    return events.group_by(USER).agg(first.fill_null(NO_SEGMENT).alias(SEGMENT))
 
 
 @dataclass(frozen=True, slots=True)

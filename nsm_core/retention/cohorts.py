@@ -24,8 +24,9 @@ import polars as pl
 
 from nsm_core._types import FrameT, Period
 from nsm_core.periods import ROLLING_US, US_PER_DAY, epoch_us, period_number, period_start
-from nsm_core.retention._base import SEGMENT, Unit, as_unit, first_touch, named
+from nsm_core.retention._base import SEGMENT, Unit, as_unit, named
 from nsm_core.schema import EVENT, REVENUE, TS, USER, DataError
+from nsm_core.segments import first_touch
 
 Kind: TypeAlias = Literal["n_period", "unbounded"]
 Anchor: TypeAlias = Literal["user", "calendar"]
@@ -278,7 +279,9 @@ def retention_table(events: FrameT, spec: RetentionSpec) -> FrameT:
     _check(lazy, spec)
     lazy = lazy.with_columns(t=epoch_us(TS))
     marked = _with_entry(_daily(lazy, spec), spec).cache()
-    segments = first_touch(lazy, spec.segment).cache() if spec.segment else None
+    segments = None
+    if spec.segment:
+        segments = first_touch(lazy, spec.segment).rename({spec.segment: SEGMENT}).cache()
     entries = _entries(marked, segments)
     cells = _grid(entries, t_end, spec).join(
         _active_counts(_activity(marked, segments, spec), spec),

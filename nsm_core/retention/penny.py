@@ -20,8 +20,9 @@ import polars as pl
 from nsm_core import fmt
 from nsm_core._types import FrameT, Period
 from nsm_core.periods import US_PER_DAY, epoch_us, period_number, period_start
-from nsm_core.retention._base import NO_SEGMENT, SEGMENT, Unit, as_unit, first_touch
+from nsm_core.retention._base import SEGMENT, Unit, as_unit
 from nsm_core.schema import EVENT, REVENUE, TS, USER, DataError
+from nsm_core.segments import first_touch
 from nsm_core.stats import wilson_exprs
 
 PENNY_COLUMNS: Final = (
@@ -98,11 +99,12 @@ def penny_users(events: FrameT, spec: PennySpec) -> FrameT:
         days_to_second=(second - first) / US_PER_DAY,
     )
     if spec.segment:
-        per_user = per_user.join(first_touch(lazy, spec.segment), on=USER)
+        touched = first_touch(lazy, spec.segment).rename({spec.segment: SEGMENT})
+        per_user = per_user.join(touched, on=USER)
     out = per_user.select(
         USER,
         period_start("c", spec.period).alias("cohort"),
-        *([pl.col(SEGMENT).fill_null(NO_SEGMENT)] if spec.segment else []),
+        *([SEGMENT] if spec.segment else []),
         "uses",
         "days_to_second",
     )
