@@ -1,0 +1,137 @@
+"""The quality report of a cleaned load: rows dropped by reason, totals, notes.
+
+Works on a collected `cleaning.normalize` result: `drop_counts` and `summarize` count what
+cleaning did, `require_rows` stops a load that kept nothing with the main reason and
+three example rows.
+"""
+
+from typing import Final
+
+import polars as pl
+
+from nsm_core.cleaning import (
+    BAD_MONEY,
+    BAD_TS,
+    DROP,
+    DROP_REASONS,
+    DUPLICATE,
+    FUTURE_TS,
+    MISSING_EVENT,
+    MISSING_USER,
+    RAW_TS,
+    ROW,
+    Normalize,
+)
+from nsm_core.schema import EVENT, REVENUE, TS, USER, DataError, QualityReport
+
+
+def _examples(frame: pl.DataFrame, reason: str, limit: int = 3) -> str:
+    """Return up to `limit` source values (for time reasons) and row numbers of `reason`."""
+    # Gather the few rows by position: filtering would copy every column of a large frame.
+    at = frame.get_column(DROP).eq(reason).arg_true().head(limit)
+    rows = ", ".join(str(r) for r in frame.get_column(ROW).gather(at))
+    if reason not in (BAD_TS, FUTURE_TS):
+        return f"rows {rows}"
+    values = ", ".join(repr(v) for v in frame.get_column(RAW_TS).gather(at))
+    return f"{values} (rows {rows})"
+
+
+_ADVICE: Final = {
+    MISSING_USER: "Map another column to user_id in the column mapping.",
+    MISSING_EVENT: "Map another column to event, or none to give every row the same name.",
+    BAD_TS: (
+        "Use ISO 8601 times (2024-01-31 or 2024-01-31T13:45:00Z), YYYYMMDD, or epoch "
+        "seconds, milliseconds or microseconds, or map another column to ts."
+    ),
+    FUTURE_TS: "Check the time unit and the clock of the system that exported the file.",
+    DUPLICATE: "Nothing to do: exact repeats of a row are kept once.",
+}
+
+
+def drop_counts(frame: pl.DataFrame) -> tuple[tuple[str, int], ...]:
+    """Return (reason, rows) for each drop reason that occurs, in DROP_REASONS order."""
+    counts = dict(frame.get_column(DROP).drop_nulls().value_counts().iter_rows())
+    return tuple((reason, counts[reason]) for reason in DROP_REASONS if reason in counts)
+
+
+def require_rows(frame: pl.DataFrame, spec: Normalize, name: str) -> None:
+    """Raise DataError when `normalize` dropped every row, naming the main reason.
+
+    Raises:
+        DataError: every row has a drop reason; the message shows three examples.
+    """
+    drops = drop_counts(frame)
+    if not drops or frame.get_column(DROP).null_count():
+        return
+    reason, count = max(drops, key=lambda pair: pair[1])
+    column = spec.source({MISSING_USER: USER, MISSING_EVENT: EVENT}.get(reason, TS))
+    raise DataError(
+        f"Every row of {name} was dropped: {count} of {frame.height} rows have {reason!r}.",
+        where=f"Column {column!r}: {_examples(frame, reason)}.",
+        fix=_ADVICE[reason],
+    )
+
+
+def _notes(frame: pl.DataFrame, spec: Normalize) -> list[str]:
+    """Return what the reader should know about dropped times and unreadable amounts."""
+    notes = []
+    for reason in (BAD_TS, FUTURE_TS):
+        n = frame.get_column(DROP).eq(reason).sum()
+        if n:
+            where = _examples(frame, reason)
+            notes.append(f"{n} rows dropped for {reason!r} in {spec.source(TS)!r}, e.g. {where}.")
+    bad_money = frame.get_column(BAD_MONEY).sum()
+    if bad_money:
+        notes.append(
+            f"{bad_money} values of {spec.source(REVENUE)!r} are not amounts and count as 0 "
+            "revenue."
+        )
+    return notes
+
+
+def summarize(
+    frame: pl.DataFrame,
+    spec: Normalize,
+    notes: tuple[str, ...] = (),
+    kept: pl.DataFrame | None = None,
+) -> QualityReport:
+    """Return the quality report of a collected `normalize` result.
+
+    `kept` are its rows without a drop reason, when the caller has them already (so the
+    totals need no second filter of the frame).
+
+    Example:
+        >>> from datetime import datetime
+        >>> from nsm_core.cleaning import normalize
+        >>> raw = pl.LazyFrame({"u": ["a", "a", None], "t": ["2024-01-01"] * 3, "r": [5, -2, 1]})
+        >>> spec = Normalize(
+        ...     (("user_id", "u"), ("ts", "t"), ("revenue", "r")), datetime(2025, 1, 1)
+        ... )
+        >>> report = summarize(normalize(raw, spec).collect(), spec)
+        >>> report.rows_kept, report.drops, report.revenue_total, report.refund_total
+        (2, (('missing user id', 1),), 3.0, -2.0)
+    """
+    refund = pl.col(REVENUE).filter(pl.col(REVENUE) < 0)
+    # Lazy, so that only the columns the totals need are filtered.
+    rows = kept.lazy() if kept is not None else frame.lazy().filter(pl.col(DROP).is_null())
+    stats = (
+        rows.select(
+            rows_kept=pl.len(),
+            users=pl.col(USER).n_unique(),
+            event_types=pl.col(EVENT).n_unique(),
+            first_ts=pl.col(TS).min(),
+            last_ts=pl.col(TS).max(),
+            revenue_total=pl.col(REVENUE).sum(),
+            refunds=refund.len(),
+            refund_total=refund.sum(),
+        )
+        # The streaming engine counts distinct users without a second copy of the ids.
+        .collect(engine="streaming")
+        .row(0, named=True)
+    )
+    return QualityReport(
+        rows_read=frame.height,
+        drops=drop_counts(frame),
+        notes=(*notes, *_notes(frame, spec)),
+        **stats,
+    )
