@@ -289,6 +289,34 @@ def test_other_columns_are_kept_as_read_with_strings_stripped():
     assert events.get_column("plan").unique().to_list() == ["pro"]
 
 
+def test_text_columns_of_numbers_in_an_upload_become_numbers():
+    text = (
+        "user_id,ts,cogs,discount,seats,coupon\n"
+        "u1,2024-01-01,3.50,0,2,SAVE10\n"
+        "u2,2024-01-02,12,1.25,,007\n"
+        "u3,2024-01-03,-0.5,,10,\n"
+    )
+    loaded = load(text.encode(), name="orders.csv")
+    events = loaded.events
+    assert {c: events.schema[c] for c in ("cogs", "discount", "seats", "coupon")} == {
+        "cogs": pl.Float64,
+        "discount": pl.Float64,
+        "seats": pl.Int64,
+        "coupon": pl.String,
+    }
+    assert events.get_column("cogs").sum() == pytest.approx(3.5 + 12 - 0.5)
+    assert events.get_column("discount").to_list() == [0.0, 1.25, None]
+    assert events.get_column("seats").to_list() == [2, None, 10]
+    assert events.get_column("coupon").to_list() == ["SAVE10", "007", None]
+    assert (
+        "Text columns that hold only numbers were read as numbers: 'cogs' (decimals), "
+        "'discount' (decimals), 'seats' (whole numbers)."
+    ) in loaded.report.notes
+    # The lazy plan cannot see the whole column before it runs: properties stay as read.
+    lazy = io.load_events(text.encode(), now=NOW).collect()
+    assert lazy.get_column("cogs").to_list() == ["3.50", "12", "-0.5"]
+
+
 def test_read_columns_is_the_flattened_header(tmp_path):
     assert io.read_columns(EVENTS_CSV.encode()) == ["user_id", "event", "ts", "revenue", "plan"]
     assert io.read_columns(FIXTURES / "mixpanel.jsonl")[:3] == ["event", "time", "distinct_id"]

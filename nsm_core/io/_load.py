@@ -14,7 +14,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from nsm_core import cleaning, parse, quality
+from nsm_core import cleaning, parse, properties, quality
 from nsm_core.cleaning import DROP, HELPERS, ROW, Normalize
 from nsm_core.io._columns import _listing, _Options, _resolve
 from nsm_core.io._flatten import _flatten, _json_columns
@@ -120,6 +120,8 @@ def load_events(  # noqa: PLR0913 - the public signature of DESIGN.md
     source: a path, bytes or an open file; CSV, TSV, parquet or JSON Lines, gzipped or not.
     Parquet and CSV paths are scanned lazily. Rows failing cleaning (missing user or event,
     unparseable or future time, exact duplicate) are left out; `load` also counts them.
+    Properties are kept as read (a CSV's as text): typing a column of numbers needs all of
+    it, which `load` does.
     The header and the first rows are checked now, so a file that cannot work fails here.
 
     Raises:
@@ -137,6 +139,16 @@ def load_events(  # noqa: PLR0913 - the public signature of DESIGN.md
     return plan.frame.filter(pl.col(DROP).is_null()).drop(HELPERS)
 
 
+def _numbers_note(types: Mapping[str, pl.DataType]) -> tuple[str, ...]:
+    """Return a note naming the text columns read as numbers (none when there are none)."""
+    if not types:
+        return ()
+    kinds = ", ".join(
+        f"{c!r} ({'whole numbers' if d == pl.Int64 else 'decimals'})" for c, d in types.items()
+    )
+    return (f"Text columns that hold only numbers were read as numbers: {kinds}.",)
+
+
 def load(  # noqa: PLR0913 - the public signature the app codes against
     source: Any,
     *,
@@ -150,7 +162,9 @@ def load(  # noqa: PLR0913 - the public signature the app codes against
     r"""Return the clean events of `source` collected, with the quality report.
 
     Same reading and cleaning as `load_events`; every row dropped is counted by reason.
-    `name` is the file name used in messages (defaults to the path's or file's name).
+    Text property columns that hold only numbers become Int64 or Float64
+    (`properties.numbers_from_text`), with a note. `name` is the file name used in
+    messages (defaults to the path's or file's name).
 
     Raises:
         DataError: the file cannot be read, has no user or time column, or every row is
@@ -181,7 +195,9 @@ def load(  # noqa: PLR0913 - the public signature the app codes against
             for column in (frame.get_column(c) for c in cleaning.data_columns(frame))
         ]
     )
-    report = quality.summarize(frame, plan.spec, plan.notes, kept=events)
+    events, types = properties.numbers_from_text(events)
+    notes = (*plan.notes, *_numbers_note(types))
+    report = quality.summarize(frame, plan.spec, notes, kept=events)
     columns = tuple((role, column) for role, column in plan.spec.columns if column)
     return Loaded(events, report, columns)
 
