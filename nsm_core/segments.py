@@ -15,8 +15,9 @@ def first_touch(events: FrameT, column: str, *, unit: str = USER) -> FrameT:
 
     The value on the unit's earliest event that carries one (nulls skipped); ties on ts
     break by event name, then by the value itself, so the answer never depends on row
-    order. Units with no value at all get "(none)". Per unit: the minimum ts among rows
-    with a value (one pass), then a sort of only the rows at that instant, usually one.
+    order. Units with no value at all get "(none)". Per unit: t* = min ts over rows with a
+    value (one group-by over every row, which also lists every unit); the rows at (unit, t*)
+    by a semi-join; among those, usually one, the least (event, value).
 
     Example:
         >>> from datetime import datetime
@@ -32,12 +33,17 @@ def first_touch(events: FrameT, column: str, *, unit: str = USER) -> FrameT:
         [('a', 'seo'), ('b', '(none)')]
     """
     value = pl.col(column)
-    carrying = events.select(unit, TS, EVENT, value.cast(pl.String)).filter(value.is_not_null())
-    earliest = carrying.filter(pl.col(TS) == pl.col(TS).min().over(unit))
-    touched = earliest.group_by(unit).agg(value.sort_by(EVENT, column).first())
+    # A plain min of when/then keeps the group-by on its fast path and lists every unit;
+    # a window min over the unit cost about twice as much at 5M events.
+    earliest = events.group_by(unit).agg(pl.when(value.is_not_null()).then(pl.col(TS)).min())
+    at_earliest = (
+        events.select(unit, TS, EVENT, value.cast(pl.String))
+        .join(earliest, on=[unit, TS], how="semi")
+        .filter(value.is_not_null())
+    )
+    touched = at_earliest.group_by(unit).agg(value.sort_by(EVENT, column).first())
     return (
-        events.select(unit)
-        .unique()
+        earliest.select(unit)
         .join(touched, on=unit, how="left")
         .with_columns(value.fill_null(NO_SEGMENT))
     )
