@@ -27,6 +27,7 @@ from nsm_core.moments.spec import (
 )
 from nsm_core.periods import US_PER_DAY, epoch_us, period_number, period_start
 from nsm_core.schema import CANONICAL, EVENT, REVENUE, TS, USER, DataError
+from nsm_core.segments import first_touch
 
 __all__ = [
     "ACTIVE_DAYS",
@@ -87,14 +88,6 @@ def _outcome(spec: MomentSpec, in_outcome: pl.Expr) -> pl.Expr:
     return hit.any().cast(pl.Float64)
 
 
-def _first_touch(name: str) -> pl.Expr:
-    """Return the user's value of `name` on their earliest event that has one, as text."""
-    has = pl.col(name).is_not_null()
-    # min_by is several times faster than sort_by per group; exact-microsecond ties between
-    # different values keep the first row in input order.
-    return pl.col(name).filter(has).min_by(pl.col("t").filter(has)).cast(pl.String)
-
-
 def window_frames(
     events: pl.LazyFrame, spec: MomentSpec, properties: tuple[str, ...]
 ) -> tuple[pl.LazyFrame, ...]:
@@ -105,6 +98,7 @@ def window_frames(
       counts(key, e, count): events per user × event in the window,
       days(key, e, active_days, only_days): e null for all days, else days it was alone,
       names(e, event).
+    Each property holds the user's first-touch value (`segments.first_touch`).
     key and e are 64-bit hashes of user_id and event: grouping on integers is several times
     faster than on text, and a collision among even 10⁷ ids has odds below 10⁻⁵.
     k = floor((t − t0) / 24 h); window: k < window_days; outcome: a ≤ k ≤ b;
@@ -124,7 +118,6 @@ def window_frames(
         timed.group_by("key")
         .agg(
             pl.col(USER).first(),
-            *(_first_touch(p).alias(p) for p in properties),
             first_ts=pl.col(TS).min(),
             t0=pl.col("t").min(),
             t_end=pl.col("t_end").first(),
@@ -132,13 +125,14 @@ def window_frames(
             y=_outcome(spec, pl.col("k").is_between(low, high)),
         )
         .with_columns(
-            pl.col(properties).fill_null("(none)"),
             eligible=pl.col("t0") + (high + 1) * US_PER_DAY <= pl.col("t_end"),
             window_done=pl.col("t0") + spec.window_days * US_PER_DAY <= pl.col("t_end"),
             cohort=period_start(period_number("first_ts", "week"), "week"),
         )
         .drop("t0", "t_end")
     )
+    for p in properties:
+        users = users.join(first_touch(timed, p, unit="key"), on="key", how="left")
     if spec.where is not None:
         users = users.filter(pl.col(spec.where[0]) == spec.where[1])
     window = timed.filter(in_window).cache()
