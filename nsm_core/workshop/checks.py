@@ -22,6 +22,7 @@ from nsm_core.metrics import MetricSpec, compute_metric, exclude
 from nsm_core.metrics.compute import filter_expr
 from nsm_core.periods import US_PER_DAY, epoch_us, rolling_index
 from nsm_core.schema import ACCOUNT, EVENT, REVENUE, TS, USER
+from nsm_core.segments import first_touch
 
 # First-touch columns taken as the acquisition channel, in order of preference.
 CHANNEL_COLUMNS: Final = ("channel", "acquisition_channel", "utm_source", "source")
@@ -100,7 +101,8 @@ def unit_table(
     events -> (unit, x Float64, volume Float64, early_active_days UInt32, early_events UInt32,
     retained Boolean, revenue Float64, eligible Boolean, channel String). volume = the unit's
     counted amount over the whole upload; early_* count distinct own days and events on days
-    0..early_days−1; eligible = t0 + (b + 1) days ≤ the last event of the upload.
+    0..early_days−1; eligible = t0 + (b + 1) days ≤ the last event of the upload; channel =
+    the unit's first touch (`segments.first_touch`) of the first CHANNEL_COLUMNS column present.
     """
     lazy = exclude(events.lazy(), spec.exclusions)
     entity = ACCOUNT if spec.entity == "account" else USER
@@ -109,14 +111,9 @@ def unit_table(
     day = pl.col("_day")
     early = day < check.early_days
     counted = _counted_mask(spec)
-    # First touch = the value on the unit's earliest row that has one; arg_min is linear,
-    # where sorting every unit's rows is not (ties keep the input's row order).
-    known = pl.col(channel or USER).is_not_null()
-    first_touch = pl.col(channel or USER).filter(known).get(pl.col("_us").filter(known).arg_min())
-    channel_expr = first_touch.cast(pl.String) if channel else pl.lit(None, pl.String)
-    return (
-        lazy.filter(pl.col(entity).is_not_null())
-        .with_columns(
+    units = lazy.filter(pl.col(entity).is_not_null())
+    table = (
+        units.with_columns(
             pl.col(entity).alias(UNIT),
             _us=epoch_us(TS),
             _end=epoch_us(TS).max(),
@@ -133,10 +130,16 @@ def unit_table(
             retained=day.is_between(first, last).any(),
             revenue=pl.col(REVENUE).filter(day.is_between(first, last)).sum(),
             eligible=(pl.col("_start").first() + (last + 1) * US_PER_DAY) <= pl.col("_end").first(),
-            channel=channel_expr.fill_null(NONE),
         )
-        .sort(UNIT)
     )
+    if channel is None:
+        return table.with_columns(channel=pl.lit(NONE)).sort(UNIT)
+    touched = first_touch(units, channel, unit=entity)
+    return table.join(
+        touched.select(pl.col(entity).alias(UNIT), pl.col(channel).alias("channel")),
+        on=UNIT,
+        how="left",
+    ).sort(UNIT)
 
 
 def achievers(units: pl.DataFrame, spec: MetricSpec) -> np.ndarray:
