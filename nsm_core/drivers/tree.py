@@ -4,13 +4,13 @@ Each distinct measure of the tree is one lazy plan (nsm_core.metrics.metric_fram
 nsm_core.retention.lifecycle for a lifecycle state); the plans run together with
 `pl.collect_all`, and a node's value is its measure divided by its `per` measure.
 
-Segments: a property column counts each user under their first-touch value (the value on
-their earliest event that has one), so segments partition the users and every sum in the
-tree holds inside each segment. NEW_VS_RETURNING splits each period's rows into those of
-users first seen in that period ("new") and the rest ("returning"). A user first seen in p
-can only be new to any activity, so under that cut a lifecycle splits exactly as
-new(new) = doers among new users, new(returning) = new − new(new), and every retained and
-resurrected user is returning.
+Segments: a property column counts each user under their first-touch value
+(`segments.first_touch`: the value on their earliest event that has one), so segments
+partition the users and every sum in the tree holds inside each segment. NEW_VS_RETURNING
+splits each period's rows into those of users first seen in that period ("new") and the
+rest ("returning"). A user first seen in p can only be new to any activity, so under that
+cut a lifecycle splits exactly as new(new) = doers among new users, new(returning) = new −
+new(new), and every retained and resurrected user is returning.
 """
 
 from dataclasses import dataclass, replace
@@ -25,7 +25,8 @@ from nsm_core.metrics import MetricSpec, exclude, metric_frame
 from nsm_core.metrics.compute import counted
 from nsm_core.periods import period_number, period_start
 from nsm_core.retention import lifecycle
-from nsm_core.schema import EVENT, TS, USER, DataError
+from nsm_core.schema import TS, USER, DataError
+from nsm_core.segments import first_touch
 
 SEGMENT: Final = "segment"
 STATES: Final = ("new", "retained", "resurrected")
@@ -63,10 +64,9 @@ def _with_segment(events: pl.LazyFrame, segment: str, period: Period) -> pl.Lazy
     if segment == NEW_VS_RETURNING:
         p = period_number(TS, period)
         label = pl.when(p == p.min().over(USER)).then(pl.lit("new")).otherwise(pl.lit("returning"))
-    else:
-        first = pl.col(segment).cast(pl.String).sort_by(TS, EVENT).drop_nulls().first()
-        label = first.over(USER).fill_null("(none)")
-    return events.with_columns(label.alias(_SEG))
+        return events.with_columns(label.alias(_SEG))
+    touched = first_touch(events, segment).select(USER, pl.col(segment).alias(_SEG))
+    return events.join(touched, on=USER, how="left")
 
 
 def _lifecycle_plan(events: pl.LazyFrame, of: MetricSpec, period: Period) -> pl.LazyFrame:
