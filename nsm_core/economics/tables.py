@@ -13,6 +13,7 @@ import polars as pl
 from nsm_core.economics.rfm import TimeUnit
 from nsm_core.periods import period_number
 from nsm_core.schema import EVENT, REVENUE, TS, USER
+from nsm_core.segments import NO_SEGMENT, first_touch
 
 Curve: TypeAlias = Literal["geometric", "power"]
 NO_CHANNEL: Final = "(all)"
@@ -120,8 +121,9 @@ def customers(events: pl.LazyFrame, spec: EconomicsSpec) -> pl.LazyFrame:
     """Return one row per paying customer: acquisition month and first-touch channel.
 
     events -> (customer, first_month, channel). first_month = month of the first payment with
-    revenue > 0; channel = the channel property of the customer's earliest event that has
-    one (ties broken by event name), or "(all)" when the events have no such column.
+    revenue > 0; channel = the customer's first touch of the channel property
+    (`segments.first_touch`, "(none)" when they have no value), or "(all)" when the events
+    have no such column or no paying customer has a value.
 
     Example:
         >>> from datetime import datetime
@@ -144,13 +146,13 @@ def customers(events: pl.LazyFrame, spec: EconomicsSpec) -> pl.LazyFrame:
     )
     if spec.channel not in events.collect_schema().names():
         return first_pay.with_columns(channel=pl.lit(NO_CHANNEL))
-    touch = (
-        events.filter(pl.col(spec.channel).is_not_null())
-        .group_by(spec.customer)
-        .agg(channel=pl.col(spec.channel).cast(pl.String).sort_by(TS, EVENT).first())
-    )
-    return first_pay.join(touch, on=spec.customer, how="left").with_columns(
-        pl.col("channel").fill_null(NO_CHANNEL)
+    touch = first_touch(events, spec.channel, unit=spec.customer)
+    channel = pl.col(spec.channel)
+    # Customers without a channel are "(none)", as on every page; when no customer has one
+    # the column carries no channel information, so CAC falls back to all channels.
+    known = pl.when((channel != NO_SEGMENT).any()).then(channel).otherwise(pl.lit(NO_CHANNEL))
+    return first_pay.join(touch, on=spec.customer, how="left").select(
+        spec.customer, "first_month", known.fill_null(NO_CHANNEL).alias("channel")
     )
 
 
