@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from components import nav
 from tests.apptest_helpers import open_app, upload
@@ -128,7 +128,7 @@ def test_apptest_sessions_see_only_their_own_upload():
 
 
 def users_metric(page: Page, want: str) -> str:
-    """Return the "Users" metric once it shows `want`, else what it settles on.
+    """Return the "Users" metric once it reads exactly `want`, else what it settles on.
 
     Called only where no stale "Users" metric can match early: after the upload (the stale
     one is the sample's) or once the new page has finished running.
@@ -137,26 +137,32 @@ def users_metric(page: Page, want: str) -> str:
     value = page.locator("[data-testid='stMetric']", has=label).locator(
         "[data-testid='stMetricValue']"
     )
-    return settled_text(value.first, want)
+    return settled_count(value.first, want, r"^\s*{}\s*$")
 
 
 def sidebar_users(page: Page, want: str) -> str:
     """Return the user count in the sidebar's dataset caption ("... · 13 users")."""
     caption = page.locator("[data-testid='stSidebar'] [data-testid='stCaptionContainer']")
-    shown = settled_text(caption.filter(has_text=" users").first, f"{want} users")
-    found = re.search(r"([\d,]+) users", shown)
-    return found[1] if found else shown
+    return settled_count(caption.filter(has_text=" users").first, want, r"(?<![\d,]){} users")
 
 
-def settled_text(element: object, want: str) -> str:
-    """Return `want` once `element` contains it; else its text after SETTLED_MS."""
+def settled_count(element: Locator, want: str, template: str) -> str:
+    """Return `want` once the element's text matches `template` with it, else what it shows.
+
+    `template` has one {} for the count and anchors it, so "13" never matches "113". After
+    SETTLED_MS the count the element shows instead is returned (the whole text if none).
+    """
     try:
-        expect(element).to_contain_text(want, timeout=SETTLED_MS)
+        expect(element).to_contain_text(
+            re.compile(template.format(re.escape(want))), timeout=SETTLED_MS
+        )
     except AssertionError:
         try:
-            return element.inner_text(timeout=1_000).strip()
+            text = element.inner_text(timeout=1_000).strip()
         except PlaywrightError:
             return "nothing (element missing)"
+        found = re.search(template.format(r"([\d,]+)"), text)
+        return found[1] if found else text
     return want
 
 
