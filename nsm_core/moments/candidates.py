@@ -27,7 +27,7 @@ from nsm_core.moments.spec import (
 )
 from nsm_core.periods import US_PER_DAY, epoch_us, period_number, period_start
 from nsm_core.schema import CANONICAL, EVENT, REVENUE, TS, USER, DataError
-from nsm_core.segments import first_touch
+from nsm_core.segments import first_touch_value
 
 __all__ = [
     "ACTIVE_DAYS",
@@ -98,7 +98,7 @@ def window_frames(
       counts(key, e, count): events per user × event in the window,
       days(key, e, active_days, only_days): e null for all days, else days it was alone,
       names(e, event).
-    Each property holds the user's first-touch value (`segments.first_touch`).
+    Each property holds the user's first-touch value (`segments.first_touch_value`).
     key and e are 64-bit hashes of user_id and event: grouping on integers is several times
     faster than on text, and a collision among even 10⁷ ids has odds below 10⁻⁵.
     k = floor((t − t0) / 24 h); window: k < window_days; outcome: a ≤ k ≤ b;
@@ -118,6 +118,7 @@ def window_frames(
         timed.group_by("key")
         .agg(
             pl.col(USER).first(),
+            *(first_touch_value(p) for p in properties),
             first_ts=pl.col(TS).min(),
             t0=pl.col("t").min(),
             t_end=pl.col("t_end").first(),
@@ -131,8 +132,6 @@ def window_frames(
         )
         .drop("t0", "t_end")
     )
-    for p in properties:
-        users = users.join(first_touch(timed, p, unit="key"), on="key", how="left")
     if spec.where is not None:
         users = users.filter(pl.col(spec.where[0]) == spec.where[1])
     window = timed.filter(in_window).cache()

@@ -22,7 +22,7 @@ from nsm_core.metrics import MetricSpec, compute_metric, exclude
 from nsm_core.metrics.compute import filter_expr
 from nsm_core.periods import US_PER_DAY, epoch_us, rolling_index
 from nsm_core.schema import ACCOUNT, EVENT, REVENUE, TS, USER
-from nsm_core.segments import first_touch
+from nsm_core.segments import first_touch_value
 
 # First-touch columns taken as the acquisition channel, in order of preference.
 CHANNEL_COLUMNS: Final = ("channel", "acquisition_channel", "utm_source", "source")
@@ -102,7 +102,8 @@ def unit_table(
     retained Boolean, revenue Float64, eligible Boolean, channel String). volume = the unit's
     counted amount over the whole upload; early_* count distinct own days and events on days
     0..early_days−1; eligible = t0 + (b + 1) days ≤ the last event of the upload; channel =
-    the unit's first touch (`segments.first_touch`) of the first CHANNEL_COLUMNS column present.
+    the unit's first touch (`segments.first_touch_value`) of the first CHANNEL_COLUMNS column
+    present.
     """
     lazy = exclude(events.lazy(), spec.exclusions)
     entity = ACCOUNT if spec.entity == "account" else USER
@@ -111,9 +112,10 @@ def unit_table(
     day = pl.col("_day")
     early = day < check.early_days
     counted = _counted_mask(spec)
-    units = lazy.filter(pl.col(entity).is_not_null())
-    table = (
-        units.with_columns(
+    channel_expr = first_touch_value(channel) if channel else pl.lit(NONE)
+    return (
+        lazy.filter(pl.col(entity).is_not_null())
+        .with_columns(
             pl.col(entity).alias(UNIT),
             _us=epoch_us(TS),
             _end=epoch_us(TS).max(),
@@ -130,16 +132,10 @@ def unit_table(
             retained=day.is_between(first, last).any(),
             revenue=pl.col(REVENUE).filter(day.is_between(first, last)).sum(),
             eligible=(pl.col("_start").first() + (last + 1) * US_PER_DAY) <= pl.col("_end").first(),
+            channel=channel_expr,
         )
+        .sort(UNIT)
     )
-    if channel is None:
-        return table.with_columns(channel=pl.lit(NONE)).sort(UNIT)
-    touched = first_touch(units, channel, unit=entity)
-    return table.join(
-        touched.select(pl.col(entity).alias(UNIT), pl.col(channel).alias("channel")),
-        on=UNIT,
-        how="left",
-    ).sort(UNIT)
 
 
 def achievers(units: pl.DataFrame, spec: MetricSpec) -> np.ndarray:
