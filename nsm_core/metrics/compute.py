@@ -13,6 +13,7 @@ from nsm_core._types import FrameT
 from nsm_core.metrics.spec import Exclusions, Filter, MetricSpec
 from nsm_core.periods import US_PER_DAY, day_number, epoch_us, period_number, period_start
 from nsm_core.schema import ACCOUNT, EVENT, REVENUE, TS, USER, DataError
+from nsm_core.segments import first_touch_value
 
 P: Final = "_p"
 ENTITY: Final = "_entity"
@@ -90,9 +91,13 @@ def _aggregate(rows: pl.LazyFrame, spec: MetricSpec, keys: list[str]) -> pl.Lazy
 
 
 def _days_to_value(kept: pl.LazyFrame, spec: MetricSpec, keys: list[str]) -> pl.LazyFrame:
-    """Return the median days from an entity's first event to its first counted row."""
+    """Return the median days from an entity's first event to its first counted row.
+
+    With a segment, the entity counts under the segment of its first counted row
+    (`segments.first_touch_value` of the counted rows: ties break by event, then value).
+    """
     start = kept.group_by(ENTITY).agg(_start=epoch_us(TS).min())
-    extra = [pl.col(SEGMENT).sort_by(TS).first()] if SEGMENT in keys else []
+    extra = [first_touch_value(SEGMENT)] if SEGMENT in keys else []
     first = (
         counted(kept, spec)
         .group_by(ENTITY)
