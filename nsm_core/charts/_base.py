@@ -106,5 +106,9 @@ def bars(
             ],
         )
     )
-    # every category gets room for its label, however many there are
-    return titled(chart, title).properties(height=max(HEIGHT, BAR_PX * data.height))
+    # Every category gets room for its label, however many there are: the plot (not the
+    # whole chart with title and axes) is BAR_PX per bar, and only the width is fitted.
+    return titled(chart, title).properties(
+        height=max(HEIGHT, BAR_PX * data.height),
+        autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
+    )
