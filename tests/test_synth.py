@@ -1,6 +1,7 @@
 """The bundled samples: byte-identical rebuild, schema, and every planted truth visible in the
 raw files through an independent computation (DuckDB SQL or plain polars on the parquet)."""
 
+import gzip
 import math
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -210,7 +211,7 @@ def test_cdnow_keeps_every_real_row(events):
     assert cd.schema["cds"] == pl.Int64
     if MASTER.exists():
         # Plain Python on the raw file: every (customer, date, cds, cents) record, with counts.
-        lines = MASTER.read_text(encoding="ascii").splitlines()[1:]
+        lines = gzip.decompress(MASTER.read_bytes()).decode("ascii").splitlines()[1:]
         raw = Counter((u, d, int(n), round(float(v) * 100)) for u, d, n, v in map(str.split, lines))
         ours = cd.select(
             "user_id",

@@ -15,7 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nsm_core.synth", description=__doc__)
     parser.add_argument("--out", type=Path, default=SAMPLE_DIR, help="output directory")
     parser.add_argument("--only", nargs="+", choices=PRODUCTS, default=list(PRODUCTS))
-    parser.add_argument("--cdnow", type=Path, default=MASTER, help="CDNOW_master.txt")
+    parser.add_argument("--cdnow", type=Path, default=MASTER, help="CDNOW_master.txt(.gz)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     paths = build(args.out, tuple(args.only), args.cdnow)

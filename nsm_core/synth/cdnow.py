@@ -8,6 +8,7 @@ record exactly (same customer, day, CDs and dollars: two real purchases), so eac
 from mistaking them for double-exported rows.
 """
 
+import gzip
 from pathlib import Path
 from typing import Final
 
@@ -16,7 +17,10 @@ import polars as pl
 
 from nsm_core.schema import TS_DTYPE
 
-MASTER: Final = Path(__file__).resolve().parents[3] / "shared" / "data" / "CDNOW_master.txt"
+# Bundled (gzipped, 0.5 MB) so the sample rebuilds anywhere, byte for byte.
+MASTER: Final = (
+    Path(__file__).resolve().parents[2] / "sample_data" / "sources" / "CDNOW_master.txt.gz"
+)
 
 
 def parse_master(text: str) -> pl.DataFrame:
@@ -55,5 +59,9 @@ def parse_master(text: str) -> pl.DataFrame:
 
 
 def convert(path: Path = MASTER) -> pl.DataFrame:
-    """Return the CDNOW master file at `path` as canonical events (see `parse_master`)."""
-    return parse_master(path.read_text(encoding="ascii"))
+    """Return the CDNOW master file at `path` (plain or .gz) as canonical events.
+
+    See `parse_master` for the columns.
+    """
+    data = path.read_bytes()
+    return parse_master((gzip.decompress(data) if path.suffix == ".gz" else data).decode("ascii"))
