@@ -3,12 +3,13 @@
     from nsm_core import moments
     moments.find_moments(events)                       # DESIGN.md's table
     moments.value_of_moment(events, event="invite")    # stats.Estimate for Scenarios
+    moments.find_moments(events, outcome=card.spec)    # the North Star as the outcome
 
 Stage 1 (`candidates`, lazy polars) reduces events to one row per user; stage 2
 (`estimate`, numpy) adjusts each candidate's lift for confounders; `discover` ranks.
 """
 
-from nsm_core.moments import text
+from nsm_core.moments import text, units
 from nsm_core.moments.action import (
     NOT_REACHED,
     REACHED,
@@ -37,6 +38,7 @@ from nsm_core.moments.discover import (
 )
 from nsm_core.moments.scores import DRIVER, HARMFUL, NO_EFFECT, NOT_ENOUGH, PROXY, VERDICTS
 from nsm_core.moments.segments import next_moments, segment_lifts, top_moments
+from nsm_core.moments.spec import OUTCOMES, north_star_problem
 from nsm_core.moments.value import value_of_moment
 
 __all__ = [
@@ -50,6 +52,7 @@ __all__ = [
     "NOT_ENOUGH",
     "NOT_REACHED",
     "NO_EFFECT",
+    "OUTCOMES",
     "PROXY",
     "REACHED",
     "VERDICTS",
@@ -65,10 +68,12 @@ __all__ = [
     "find_moments",
     "moment_label",
     "next_moments",
+    "north_star_problem",
     "segment_lifts",
     "text",
     "top_moments",
     "tracking",
+    "units",
     "user_table",
     "value_of_moment",
 ]

@@ -11,6 +11,7 @@ from nsm_core import stats
 from nsm_core.moments.candidates import UserTable
 from nsm_core.moments.discover import MomentsResult, moment_label
 from nsm_core.moments.segments import top_moments
+from nsm_core.moments.units import measure
 from nsm_core.schema import DataError
 
 REACHED: Final = "reached it"
@@ -89,7 +90,7 @@ def tracking(table: UserTable, moments: Sequence[tuple[str, int]]) -> Tracking:
         .with_columns(rate=pl.col("reached") / pl.col("users"), ci_low=low, ci_high=high)
         .sort("moment", "cohort")
     )
-    low, high = _outcome_interval(table.spec.outcome == "retained")
+    low, high = _outcome_interval(table.spec.binary)
     outcomes = (
         long.filter("eligible")
         .group_by("cohort", "moment", "reached")
@@ -138,7 +139,7 @@ def experiment_text(moment: str, result: MomentsResult) -> str:
     """
     spec = result.spec
     low, high = spec.outcome_window
-    what = "revenue" if spec.outcome == "revenue" else "retention"
+    what = "revenue" if spec.outcome == "revenue" else measure(spec)
     return (
         f"Randomly split new users in two; nudge one half toward {moment} (an onboarding "
         f"prompt, a checklist item or an email) and leave the other half as is; compare "
@@ -151,12 +152,12 @@ def experiments(table: UserTable, result: MomentsResult, top: int = 3) -> pl.Dat
 
     A nudge moves some users who would not have reached the moment; with uptake u among
     them, the effect on the nudged half is δ = lift × (1 − reach) × u over the baseline
-    (the outcome of all users). users_per_arm: two-proportion (retained) or two-mean
-    (revenue) z-test, 80% power, 5% two-sided, at u = 25%; users_per_arm_all at u = 100%;
-    weeks = 2 × users_per_arm / new users per week.
+    (the outcome of all users). users_per_arm: two-proportion (0/1 outcomes) or two-mean
+    (revenue and other amounts) z-test, 80% power, 5% two-sided, at u = 25%;
+    users_per_arm_all at u = 100%; weeks = 2 × users_per_arm / new users per week.
     """
     moments = top_moments(result.table, top)
-    binary = table.spec.outcome == "retained"
+    binary = table.spec.binary
     y = table.y[table.eligible]
     sd = float(y.std(ddof=1)) if y.size > 1 else float("nan")
     weekly = _weekly_new_users(table)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
+from nsm_core.moments import north_star
 from nsm_core.moments.spec import (
     ACTIVE_DAYS,
     ACTIVITY,
@@ -88,13 +89,45 @@ def _outcome(spec: MomentSpec, in_outcome: pl.Expr) -> pl.Expr:
     return hit.any().cast(pl.Float64)
 
 
+def _users(timed: pl.LazyFrame, spec: MomentSpec, properties: tuple[str, ...]) -> pl.LazyFrame:
+    """Return the lazy per-user frame of `window_frames` (see there)."""
+    low, high = spec.outcome_window
+    star = spec.north_star
+    in_window = pl.col("k") < spec.window_days
+    outcome = [] if star else [_outcome(spec, pl.col("k").is_between(low, high)).alias("y")]
+    users = (
+        timed.group_by("key")
+        .agg(
+            pl.col(USER).first(),
+            *(first_touch_value(p) for p in properties),
+            *outcome,
+            first_ts=pl.col(TS).min(),
+            t0=pl.col("t").min(),
+            t_end=pl.col("t_end").first(),
+            n_events=in_window.sum().cast(pl.Int64),
+        )
+        .with_columns(
+            eligible=pl.col("t0") + (high + 1) * US_PER_DAY <= pl.col("t_end"),
+            window_done=pl.col("t0") + spec.window_days * US_PER_DAY <= pl.col("t_end"),
+            cohort=period_start(period_number("first_ts", "week"), "week"),
+        )
+        .drop("t0", "t_end")
+    )
+    if star is not None:
+        users = north_star.with_outcome(users, timed, star, spec.outcome_window)
+    if spec.where is not None:
+        users = users.filter(pl.col(spec.where[0]) == spec.where[1])
+    return users
+
+
 def window_frames(
     events: pl.LazyFrame, spec: MomentSpec, properties: tuple[str, ...]
 ) -> tuple[pl.LazyFrame, ...]:
     """Return lazy (users, counts, only_days, names) frames for the windows of `spec`.
 
     events(user_id, event, ts[, revenue, properties]) ->
-      users(key, user_id, first_ts, cohort, <properties>, n_events, y, eligible, window_done),
+      users(key, user_id, first_ts, cohort, <properties>, n_events, y, eligible, window_done
+            [, north_star.KEPT]),
       counts(key, e, count): events per user × event in the window,
       days(key, e, active_days, only_days): e null for all days, else days it was alone,
       names(e, event).
@@ -104,7 +137,6 @@ def window_frames(
     k = floor((t − t0) / 24 h); window: k < window_days; outcome: a ≤ k ≤ b;
     eligible: t0 + (b + 1)·24 h ≤ T_end; window_done: t0 + window_days·24 h ≤ T_end.
     """
-    low, high = spec.outcome_window
     timed = (
         events.with_columns(key=pl.col(USER).hash(), e=pl.col(EVENT).hash(), t=epoch_us(TS))
         .with_columns(
@@ -113,28 +145,8 @@ def window_frames(
         )
         .cache()
     )
-    in_window = pl.col("k") < spec.window_days
-    users = (
-        timed.group_by("key")
-        .agg(
-            pl.col(USER).first(),
-            *(first_touch_value(p) for p in properties),
-            first_ts=pl.col(TS).min(),
-            t0=pl.col("t").min(),
-            t_end=pl.col("t_end").first(),
-            n_events=in_window.sum().cast(pl.Int64),
-            y=_outcome(spec, pl.col("k").is_between(low, high)),
-        )
-        .with_columns(
-            eligible=pl.col("t0") + (high + 1) * US_PER_DAY <= pl.col("t_end"),
-            window_done=pl.col("t0") + spec.window_days * US_PER_DAY <= pl.col("t_end"),
-            cohort=period_start(period_number("first_ts", "week"), "week"),
-        )
-        .drop("t0", "t_end")
-    )
-    if spec.where is not None:
-        users = users.filter(pl.col(spec.where[0]) == spec.where[1])
-    window = timed.filter(in_window).cache()
+    users = _users(timed, spec, properties)
+    window = timed.filter(pl.col("k") < spec.window_days).cache()
     counts = window.group_by("key", "e").agg(count=pl.len().cast(pl.Int64))
     per_day = window.group_by("key", "k").agg(kinds=pl.col("e").n_unique(), e=pl.col("e").first())
     days = pl.concat(
@@ -204,13 +216,29 @@ def _kept_properties(spec: MomentSpec, properties: tuple[str, ...], columns: lis
     return tuple(dict.fromkeys((*properties, *extra)))
 
 
-def _check_columns(spec: MomentSpec, columns: list[str]) -> None:
+def _check_columns(spec: MomentSpec, events: pl.LazyFrame) -> None:
     """Raise DataError when the events lack what the outcome needs."""
-    if spec.outcome == "revenue" and REVENUE not in columns:
+    if spec.north_star is not None:
+        north_star.check_columns(events, spec.north_star)
+    elif spec.outcome == "revenue" and REVENUE not in events.collect_schema().names():
         raise DataError(
             "The revenue outcome needs a revenue column.",
             fix="Map a money column to revenue, or use the retained outcome.",
         )
+
+
+def _collect(
+    lazy: pl.LazyFrame, spec: MomentSpec, kept: tuple[str, ...]
+) -> tuple[tuple[pl.DataFrame, ...], tuple[str, ...]]:
+    """Return the collected window frames and the North Star's notes (one collect)."""
+    star = spec.north_star
+    frames = window_frames(lazy, spec, kept)
+    if star is None:
+        return pl.collect_all(frames), ()
+    users, *rest, present = pl.collect_all([*frames, north_star.present_events(lazy, star)])
+    users, dropped = north_star.drop_excluded(users, star)
+    lacking = north_star.missing_events(star, present)
+    return (users, *rest), (*lacking, *dropped, *north_star.notes(star))
 
 
 def user_table(events: pl.LazyFrame | pl.DataFrame, spec: MomentSpec) -> UserTable:
@@ -236,10 +264,10 @@ def user_table(events: pl.LazyFrame | pl.DataFrame, spec: MomentSpec) -> UserTab
     spec.check()
     lazy = events.lazy()
     columns = lazy.collect_schema().names()
-    _check_columns(spec, columns)
+    _check_columns(spec, lazy)
     properties, activity = resolve_confounders(spec, columns)
     kept = _kept_properties(spec, properties, columns)
-    users, counts, days, names = pl.collect_all(window_frames(lazy, spec, kept))
+    (users, counts, days, names), notes = _collect(lazy, spec, kept)
     if not users["eligible"].any():
         raise DataError(
             f"No user is observed through day {spec.outcome_window[1]} after their first "
@@ -252,9 +280,9 @@ def user_table(events: pl.LazyFrame | pl.DataFrame, spec: MomentSpec) -> UserTab
     users = users.with_columns(active_days=pl.Series(active, dtype=pl.Int64))
     dense = _dense(counts, "count", rows, chosen)
     only = _dense(days.filter(pl.col("e").is_not_null()), "days", rows, chosen)
-    warnings = ()
+    warnings = notes
     if spec.candidates is None and names.height > chosen.height:
-        warnings = (
+        warnings += (
             f"Only the {chosen.height} most common events were scanned as candidate moments.",
         )
     names_out = tuple(chosen[EVENT].to_list())

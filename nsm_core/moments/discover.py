@@ -12,6 +12,7 @@ import numpy as np
 import polars as pl
 
 from nsm_core import stats
+from nsm_core.metrics import MetricSpec
 from nsm_core.moments import estimate, scores
 from nsm_core.moments.candidates import MomentSpec, UserTable, user_table
 
@@ -219,7 +220,7 @@ def find_moments(  # noqa: PLR0913 (the signature DESIGN.md publishes)
     events: pl.LazyFrame | pl.DataFrame,
     *,
     window_days: int = 7,
-    outcome: str = "retained",
+    outcome: str | MetricSpec = "retained",
     outcome_window: tuple[int, int] = (8, 35),
     confounders: tuple[str, ...] | list[str] | None = None,
     thresholds: tuple[int, ...] | list[int] = (1, 2, 3, 5, 10),
@@ -230,7 +231,9 @@ def find_moments(  # noqa: PLR0913 (the signature DESIGN.md publishes)
     Columns: COLUMNS, among them users_reached, reach, phi (correlation only), naive_lift,
     lift (adjusted for confounders), ci_low, ci_high, p_value, q_value (Benjamini–Hochberg)
     and verdict. Lifts are absolute: rate points (0.05 = 5 pp) for "retained", currency per
-    user for "revenue".
+    user for "revenue". `outcome` may also be a North Star MetricSpec: each user's own part
+    of it in the outcome window (moments/north_star.py), a 0/1 rate when it counts users,
+    else an amount per user in its unit.
 
     Example:
         >>> from datetime import datetime, timedelta

@@ -110,7 +110,7 @@ def population(table: UserTable, mask: np.ndarray, drop: str | None = None) -> P
         sizes=tuple(s for _, s in coded),
         active_days=activity[ACTIVE_DAYS],
         n_events=activity[EARLY_EVENTS],
-        binary=table.spec.outcome == "retained",
+        binary=table.spec.binary,
     )
 
 

@@ -90,9 +90,7 @@ def _adjust_rows(rows: list[tuple], cells: list[np.ndarray], table: UserTable) -
     """Return (lift, ci_low, ci_high) per row, None where the row had too few users."""
     spec = table.spec
     fit = (
-        estimate.adjust(np.stack(cells), spec.outcome == "retained", spec.bootstrap, spec.seed)
-        if cells
-        else None
+        estimate.adjust(np.stack(cells), spec.binary, spec.bootstrap, spec.seed) if cells else None
     )
     out, c = [], 0
     for row in rows:

@@ -1,16 +1,49 @@
 """The moments page in words and display tables: captions, the callout, definitions."""
 
-import math
 from typing import Final
 
 import polars as pl
 
 from nsm_core import fmt
+from nsm_core.metrics.words import describe
 from nsm_core.moments import scores
 from nsm_core.moments.action import experiment_text
 from nsm_core.moments.candidates import ACTIVE_DAYS, EARLY_EVENTS, MomentSpec
 from nsm_core.moments.discover import MomentsResult
 from nsm_core.moments.segments import top_moments
+from nsm_core.moments.units import (
+    amount,
+    gain_words,
+    header_unit,
+    kind,
+    measure,
+    north_star_rule,
+    outcome_words,
+    scale,
+    unit,
+)
+
+__all__ = [
+    "ADJUSTED",
+    "CONFOUNDER_LABELS",
+    "NAIVE",
+    "amount",
+    "axis_title",
+    "callout",
+    "chart_caption",
+    "chart_data",
+    "choices",
+    "default_choices",
+    "definitions",
+    "display_table",
+    "headline",
+    "in_units",
+    "measure",
+    "next_moments_summary",
+    "outcome_words",
+    "unit",
+    "verdict_counts",
+]
 
 NAIVE: Final = "naive (correlation)"
 ADJUSTED: Final = "adjusted for confounders"
@@ -18,42 +51,6 @@ CONFOUNDER_LABELS: Final = {
     ACTIVE_DAYS: "active days in the window",
     EARLY_EVENTS: "other events in the window",
 }
-
-
-def outcome_words(spec: MomentSpec) -> str:
-    """Return what the outcome measures, in words.
-
-    Example:
-        >>> outcome_words(MomentSpec())
-        'retained (any activity on days 8–35)'
-    """
-    low, high = spec.outcome_window
-    if spec.outcome == "revenue":
-        return f"revenue per user on days {low}–{high}"
-    what = "any activity" if spec.return_event is None else f"did {spec.return_event}"
-    return f"retained ({what} on days {low}–{high})"
-
-
-def amount(value: float | None, spec: MomentSpec, *, signed: bool = True) -> str:
-    """Return a lift (or level) in the outcome's unit: pp / % for rates, money for revenue.
-
-    Example:
-        >>> amount(0.052, MomentSpec()), amount(0.31, MomentSpec(), signed=False)
-        ('+5.2 pp', '31%')
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    if spec.outcome == "revenue":
-        text = fmt.money(value)
-        return f"+{text}" if signed and value >= 0 else text
-    return fmt.points(value) if signed else fmt.pct(value)
-
-
-def _gain_words(row: dict, spec: MomentSpec) -> str:
-    """Return the expected gain of a row in words ("about 570 more retained users")."""
-    if spec.outcome == "revenue":
-        return f"about {fmt.money(row['expected_gain'], compact=True)} more revenue"
-    return f"about {fmt.count(row['expected_gain'])} more retained users"
 
 
 def headline(result: MomentsResult) -> str:
@@ -71,7 +68,7 @@ def headline(result: MomentsResult) -> str:
         f"Of {fmt.count(result.users)} users observed through day {spec.outcome_window[1]} "
         f"({fmt.count(result.excluded)} more are too recent to judge), {level} on average "
         f"were {outcome_words(spec)}."
-        if spec.outcome == "retained"
+        if spec.binary
         else f"Of {fmt.count(result.users)} users observed through day "
         f"{spec.outcome_window[1]} ({fmt.count(result.excluded)} more are too recent to "
         f"judge), the average {outcome_words(spec)} was {level}."
@@ -85,7 +82,7 @@ def headline(result: MomentsResult) -> str:
         f"{amount(row['lift'], spec)} (95% CI {amount(row['ci_low'], spec)} to "
         f"{amount(row['ci_high'], spec)}) after adjustment; {fmt.count(row['users_reached'])} "
         f"users reached it. If the {fmt.count(row['non_achievers'])} who did not had, expect "
-        f"{_gain_words(row, spec)}."
+        f"{gain_words(row['expected_gain'], spec)}."
     )
 
 
@@ -113,9 +110,9 @@ def _confounder_names(result: MomentsResult) -> list[str]:
 
 
 def display_table(result: MomentsResult) -> pl.DataFrame:
-    """Return the ranked table for display: rates in pp (or money), rounded, plain headers."""
-    scale = 1.0 if result.spec.outcome == "revenue" else 100.0
-    unit = "$" if result.spec.outcome == "revenue" else "pp"
+    """Return the ranked table for display: rates in pp (or the unit), rounded, plain headers."""
+    factor = scale(result.spec)
+    unit = header_unit(result.spec)
     t = result.table
     return t.select(
         pl.col("rank").alias("Rank"),
@@ -124,10 +121,10 @@ def display_table(result: MomentsResult) -> pl.DataFrame:
         pl.col("users_reached").alias("Users reached"),
         (pl.col("reach") * 100).round(1).alias("Reach (%)"),
         pl.col("phi").round(3).alias("Phi (correlation)"),
-        (pl.col("naive_lift") * scale).round(2).alias(f"Naive lift ({unit})"),
-        (pl.col("lift") * scale).round(2).alias(f"Adjusted lift ({unit})"),
-        (pl.col("ci_low") * scale).round(2).alias(f"95% CI low ({unit})"),
-        (pl.col("ci_high") * scale).round(2).alias(f"95% CI high ({unit})"),
+        (pl.col("naive_lift") * factor).round(2).alias(f"Naive lift ({unit})"),
+        (pl.col("lift") * factor).round(2).alias(f"Adjusted lift ({unit})"),
+        (pl.col("ci_low") * factor).round(2).alias(f"95% CI low ({unit})"),
+        (pl.col("ci_high") * factor).round(2).alias(f"95% CI high ({unit})"),
         pl.col("q_value").round(4).alias("q-value (BH)"),
         pl.col("expected_gain").round(0).alias("Expected gain if all reach it"),
         (pl.col("overlap") * 100).round(0).alias("Comparable users (%)"),
@@ -139,15 +136,15 @@ def chart_data(result: MomentsResult, top: int = 15) -> pl.DataFrame:
 
     The `top` best-ranked candidates that have an estimate; lifts in pp for rates.
     """
-    scale = 1.0 if result.spec.outcome == "revenue" else 100.0
+    factor = scale(result.spec)
     shown = result.table.filter(pl.col("lift").is_not_null()).head(top)
     pieces = [
         shown.select(
             "moment",
             pl.lit(kind).alias("kind"),
-            (pl.col(value) * scale).alias("lift"),
-            (pl.col(low) * scale).alias("ci_low"),
-            (pl.col(high) * scale).alias("ci_high"),
+            (pl.col(value) * factor).alias("lift"),
+            (pl.col(low) * factor).alias("ci_low"),
+            (pl.col(high) * factor).alias("ci_high"),
             "verdict",
         )
         for kind, value, low, high in (
@@ -166,8 +163,7 @@ def in_units(frame: pl.DataFrame, spec: MomentSpec) -> pl.DataFrame:
         >>> in_units(df, MomentSpec()).row(0)
         (5.0, 1.0, 9.0)
     """
-    scale = 1.0 if spec.outcome == "revenue" else 100.0
-    return frame.with_columns(pl.col("lift", "ci_low", "ci_high") * scale)
+    return frame.with_columns(pl.col("lift", "ci_low", "ci_high") * scale(spec))
 
 
 def chart_caption(result: MomentsResult) -> str:
@@ -207,10 +203,22 @@ def next_moments_summary(per_user: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _north_star_definition(spec: MomentSpec) -> str:
+    """Return the definition of a North Star outcome (empty for retained / revenue)."""
+    star = spec.north_star
+    if star is None:
+        return ""
+    return (
+        f"- **North Star outcome**: {describe(star)} Each user's outcome is their own part of "
+        f"it: {north_star_rule(star)}. Users it excludes as a whole (listed ids, user "
+        "filters, bots) are left out of the analysis; refunds leave only the outcome.\n"
+    )
+
+
 def definitions(spec: MomentSpec) -> str:
     """Return the page's definitions, with the names other tools use."""
     low, high = spec.outcome_window
-    return f"""
+    return f"""{_north_star_definition(spec)}
 - **Moment**: did an event at least *k* times in the first {spec.window_days} days after the
   user's first event (own days 0–{spec.window_days - 1}; day = 24 h from the first event).
 - **Outcome**: {outcome_words(spec)}, measured strictly after the moment window (landmark
@@ -220,7 +228,7 @@ def definitions(spec: MomentSpec) -> str:
   correlation Amplitude **Compass** and Mixpanel **Signal** rank by (for revenue, the same
   Pearson correlation). PostHog's funnel **correlation analysis** shows an odds ratio instead.
 - **Naive lift** = outcome of users who reached the moment − outcome of those who did not
-  (pp for rates; 95% CI Newcombe, or Welch for revenue).
+  (pp for rates; 95% CI Newcombe, or Welch for revenue and other amounts).
 - **Adjusted lift**: an L2-logistic propensity model of reaching the moment from the
   confounders; users split into 10 strata of its logit; lift = Σ n_s (ȳ1s − ȳ0s) / Σ n_s over
   strata with ≥ 3 users on each side (the share of users kept is "Comparable users"); 95% CI
@@ -235,9 +243,16 @@ def definitions(spec: MomentSpec) -> str:
 """
 
 
-def unit(spec: MomentSpec) -> str:
-    """Return the chart unit of lifts: "money" for revenue, "pp" for rates."""
-    return "money" if spec.outcome == "revenue" else "pp"
+def axis_title(spec: MomentSpec, prefix: str = "Lift") -> str:
+    """Return a chart axis title for lifts in the outcome, with its unit.
+
+    Example:
+        >>> axis_title(MomentSpec()), axis_title(MomentSpec(outcome="revenue"), "Adjusted lift")
+        ('Lift in retention (pp)', 'Adjusted lift in revenue per user ($)')
+    """
+    if kind(spec) == "amount":
+        return f"{prefix} in {measure(spec)}"
+    return f"{prefix} in {measure(spec)} ({header_unit(spec)})"
 
 
 def verdict_counts(result: MomentsResult) -> dict[str, int]:
