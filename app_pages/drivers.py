@@ -20,7 +20,8 @@ st.caption(
 )
 
 source = state.source()
-spec = inputs.tree_spec(source)
+north_star = inputs.north_star_root(state.north_star_card())
+spec = inputs.edited(source, inputs.tree_spec(source, north_star))
 try:
     values = cached.driver_tree(source, spec)
 except DataError as err:
@@ -40,6 +41,8 @@ st.caption(
     "before. + and × on the arrows say how drivers combine into the box above."
 )
 render.download(snap, name="driver tree values")
+for line in drivers.edit_captions(values.root, spec.edits):
+    st.caption(line)
 history = drivers.history(values)
 render.chart(
     charts.sparklines_chart(history),
@@ -117,7 +120,11 @@ render.definitions(
     """
 - **Driver tree**: the North Star as a sum or product of drivers, each measured from your
   events. Amplitude calls this a *North Star driver tree* (Playbook); Mixpanel and PostHog
-  have no tree, you build each driver as an Insights / Trends metric.
+  have no tree, you build each driver as an Insights / Trends metric. With a North Star
+  adopted, the root is that metric, on its own events, filters and exclusions.
+- **Metrics for nodes**: "who counts as doing it" may be any group of users (the share ×
+  the ratio over that group still multiply to the node above); a part split off a node
+  and "everything else" (the node minus the part) add up to it.
 - **New / retained / resurrected**: growth accounting per calendar period (Amplitude
   *Lifecycle*, PostHog *Lifecycle*, Mixpanel *Retention → lifecycle*).
 - **Why it moved**: sums split exactly; products split by Shapley value (the average

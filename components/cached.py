@@ -337,3 +337,9 @@ def penny_gap(source: DataSource, spec: nsm_retention.PennySpec) -> nsm_retentio
     """Return how many users do the value event once, twice or more, by cohort and segment."""
     users = nsm_retention.penny_users(events(source).lazy(), spec).collect()
     return nsm_retention.summarize_penny(users, spec)
+
+
+@st.cache_data(max_entries=16)
+def driver_filters(source: DataSource) -> tuple[nsm_metrics.Filter, ...]:
+    """Return the conditions a driver-tree node can be narrowed by ("device is ios", ...)."""
+    return nsm_drivers.filter_choices(events(source))

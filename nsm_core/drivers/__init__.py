@@ -1,8 +1,10 @@
 """Driver trees: the North Star decomposed into drivers, change attribution, what-if, briefs.
 
-model.py (the tree as data), templates.py (standard trees), tree.py (node values from
-events), attribution.py (who moved the root), whatif.py (projections), brief.py
-(experiment brief and power), present.py (snapshots, history and captions for display).
+model.py (the tree as data), spec.py (which tree: TreeSpec, node edits), templates.py
+(standard trees), roots.py (the adopted North Star as the root), edits.py (metrics the
+user picks for nodes), tree.py (node values from events), attribution.py (who moved the
+root), whatif.py (projections), brief.py (experiment brief and power), present.py
+(snapshots, history and captions for display).
 """
 
 from nsm_core.drivers.attribution import (
@@ -24,7 +26,8 @@ from nsm_core.drivers.brief import (
     driver_baseline,
     experiment_brief,
 )
-from nsm_core.drivers.model import Lifecycle, Node, find, path_to, walk
+from nsm_core.drivers.edits import Editable, edit_captions, editable, filter_choices
+from nsm_core.drivers.model import Lifecycle, Node, Remainder, find, path_to, walk
 from nsm_core.drivers.present import (
     change_caption,
     default_period,
@@ -38,11 +41,11 @@ from nsm_core.drivers.present import (
     snapshot,
     what_if_period,
 )
+from nsm_core.drivers.roots import RootFit, fit_north_star, north_star_spec, root_label
+from nsm_core.drivers.spec import EditKind, NodeEdit, TemplateKey, TreeSpec
 from nsm_core.drivers.templates import (
     NEW_VS_RETURNING,
     TEMPLATES,
-    TemplateKey,
-    TreeSpec,
     TreeTemplate,
     build_tree,
     event_noun,
@@ -59,10 +62,15 @@ __all__ = [
     "Baseline",
     "Brief",
     "BriefSpec",
+    "EditKind",
+    "Editable",
     "Lifecycle",
     "Method",
     "Node",
+    "NodeEdit",
     "Projection",
+    "Remainder",
+    "RootFit",
     "TemplateKey",
     "TreeSpec",
     "TreeTemplate",
@@ -74,18 +82,24 @@ __all__ = [
     "compute",
     "default_period",
     "driver_baseline",
+    "edit_captions",
+    "editable",
     "event_noun",
     "experiment_brief",
     "explain",
+    "filter_choices",
     "find",
+    "fit_north_star",
     "format_value",
     "history",
     "lmdi_parts",
     "node_values",
+    "north_star_spec",
     "path_to",
     "periods",
     "previous_period",
     "project",
+    "root_label",
     "row_values",
     "segment_snapshot",
     "shapley_parts",

@@ -16,21 +16,21 @@ The impact path reports how a lift of the driver moves every node up to the root
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Final, Literal
 
 import polars as pl
 
 from nsm_core import fmt
-from nsm_core.drivers.model import Lifecycle, Node, find, path_to, walk
-from nsm_core.drivers.templates import TreeSpec
+from nsm_core.drivers.model import Lifecycle, Node, Remainder, find, path_to, walk
+from nsm_core.drivers.spec import TreeSpec
 from nsm_core.drivers.tree import TreeValues
 from nsm_core.drivers.whatif import project
-from nsm_core.metrics import MetricSpec, exclude
+from nsm_core.metrics import MetricSpec, exclude, filter_expr, metric_frame
 from nsm_core.metrics.compute import counted
 from nsm_core.periods import period_number, period_start
-from nsm_core.schema import ACCOUNT, REVENUE, TS, USER, DataError
+from nsm_core.schema import ACCOUNT, EVENT, REVENUE, TS, USER, DataError
 from nsm_core.stats import (
     two_mean_mde,
     two_mean_sample_size,
@@ -102,6 +102,12 @@ def _number(period: date, spec: TreeSpec) -> pl.Expr:
     return period_start(period_number(TS, spec.period), spec.period) == pl.lit(period)
 
 
+def _in_rows(spec: MetricSpec) -> pl.Expr:
+    """Return whether a row is one `spec` counts (its events and filters; see `counted`)."""
+    keep = [pl.col(EVENT).is_in(list(spec.events))] if spec.events else []
+    return pl.all_horizontal(pl.lit(value=True), *keep, *(filter_expr(f) for f in spec.filters))
+
+
 def _unit_values(events: pl.LazyFrame, node: Node, spec: TreeSpec, period: date) -> pl.Series:
     """Return the driver's value per unit (per order, or per user of its population)."""
     in_period = _number(period, spec)
@@ -110,7 +116,9 @@ def _unit_values(events: pl.LazyFrame, node: Node, spec: TreeSpec, period: date)
     amount = pl.col(measure.value_column or REVENUE).cast(pl.Float64)
     if isinstance(per, MetricSpec) and per.aggregation == "events":
         rows = counted(exclude(events, per.exclusions), per).filter(in_period)
-        return rows.select(amount.alias("v")).collect().to_series()
+        # A part of the amount (e.g. coupon revenue per order) is 0 on the other rows.
+        value = pl.when(_in_rows(measure)).then(amount).otherwise(0.0)
+        return rows.select(value.alias("v")).collect().to_series()
     entity = ACCOUNT if measure.entity == "account" else USER
     source = counted(exclude(events, per.exclusions), per) if per else events
     population = source.filter(in_period).select(entity).unique()
@@ -134,8 +142,8 @@ def _row(values: TreeValues, period: date, offset: int = 0) -> dict[str, float] 
     return rows.row(i, named=True) if 0 <= i < rows.height else None
 
 
-def _count_node(root: Node, measure: object) -> Node:
-    return next(n for n, _, _ in walk(root) if n.measure == measure and n.per is None)
+def _count_node(root: Node, measure: object) -> Node | None:
+    return next((n for n, _, _ in walk(root) if n.measure == measure and n.per is None), None)
 
 
 def _proportion(values: TreeValues, node: Node, period: date) -> Baseline | None:
@@ -150,6 +158,8 @@ def _proportion(values: TreeValues, node: Node, period: date) -> Baseline | None
         label = f"{active.label.lower()} {'last period' if base_row is not row else ''}".strip()
     else:
         active = _count_node(values.root, node.per)
+        if active is None or row[node.key] is None:
+            return None
         n, hits, label = row[active.key], row[node.key] * row[active.key], active.label.lower()
     if not n:
         return None
@@ -173,6 +183,20 @@ def _reach(events: pl.LazyFrame, values: TreeValues, node: Node, period: date) -
     return Baseline("proportion", row[node.key] / seen, seen, f"{noun} seen so far")
 
 
+def _share_of(
+    events: pl.LazyFrame, values: TreeValues, node: Node, period: date
+) -> Baseline | None:
+    """Return a share whose population is no node of the tree, counting it from the events."""
+    row = _row(values, period)
+    if not isinstance(node.per, MetricSpec) or row is None or row[node.key] is None:
+        return None
+    frame = metric_frame(events, replace(node.per, grain=values.period))
+    n = frame.filter(pl.col("period_start") == period).select("value").collect()
+    if n.is_empty() or not n.item():
+        return None
+    return Baseline("proportion", row[node.key], int(n.item()), node.per.name)
+
+
 def driver_baseline(
     events: pl.LazyFrame | pl.DataFrame, values: TreeValues, spec: TreeSpec, key: str, period: date
 ) -> Baseline | None:
@@ -181,12 +205,21 @@ def driver_baseline(
     Kinds and populations as in the module docstring; sd is the sample sd (ddof = 1).
     """
     node = find(values.root, key)
-    if node.unit == "share" or isinstance(node.measure, Lifecycle):
-        return _proportion(values, node, period)
     lazy = events.lazy()
+    if isinstance(node.measure, Remainder):
+        # "Everything else" is no one thing an experiment could move.
+        return None
+    if node.unit == "share" or isinstance(node.measure, Lifecycle):
+        share = _proportion(values, node, period)
+        return share if share is not None else _share_of(lazy, values, node, period)
     if node.per is None and node.measure.aggregation == "distinct_users":
         return _reach(lazy, values, node, period)
-    units = _unit_values(lazy, node, spec, period)
+    return _mean(lazy, node, spec, period)
+
+
+def _mean(events: pl.LazyFrame, node: Node, spec: TreeSpec, period: date) -> Baseline | None:
+    """Return the driver's mean per unit and its sd (None with fewer than 2 units)."""
+    units = _unit_values(events, node, spec, period)
     if units.len() < 2:
         return None
     per_order = isinstance(node.per, MetricSpec) and node.per.aggregation == "events"

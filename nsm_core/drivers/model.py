@@ -7,6 +7,8 @@ make it up:
     sum:     value = Σ children            (active users = new + retained + resurrected)
     product: value = Π children            (orders = active users × orders per active user)
 
+A `Remainder` measure is what is left of a measure after parts of it: "everything else".
+
 Templates pick measures so that the identity holds by construction (a ratio child is the
 parent's measure divided by its sibling's). When a user's own choice breaks it, the gap is
 shown as an "unexplained" part rather than hidden.
@@ -48,7 +50,18 @@ class Lifecycle:
     of: MetricSpec
 
 
-Measure: TypeAlias = MetricSpec | Lifecycle
+@dataclass(frozen=True, slots=True)
+class Remainder:
+    """Everything else: `total` minus its `parts`, per period (total − Σ parts).
+
+    With parts measured on a subset of the total's rows, it is the total on the other rows.
+    """
+
+    total: MetricSpec
+    parts: tuple[MetricSpec, ...]
+
+
+Measure: TypeAlias = MetricSpec | Lifecycle | Remainder
 
 
 @dataclass(frozen=True, slots=True)

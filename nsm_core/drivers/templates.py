@@ -13,20 +13,24 @@ active   active users = new + retained + resurrected users
 
 Each product's ratios telescope (a / b × b / c = a / c), so the data satisfy the formulas
 exactly; the node values come from `MetricSpec`s (nsm_core.metrics) and lifecycle states
-(nsm_core.retention.lifecycle).
+(nsm_core.retention.lifecycle). With an adopted North Star at the root (roots.py), every
+measure is taken on the North Star's own rows; node edits (edits.py) change who counts as
+doing it or split a leaf into a part and everything else.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Final, Literal
+from dataclasses import dataclass, replace
+from typing import Final
 
 from nsm_core._types import Period
+from nsm_core.drivers.edits import apply_parts, check_edits, population, step_edit, who_words
 from nsm_core.drivers.model import Lifecycle, Node, State, Theme
+from nsm_core.drivers.roots import root_label
+from nsm_core.drivers.spec import TemplateKey, TreeSpec
 from nsm_core.metrics import Entity, Filter, MetricSpec
 from nsm_core.metrics.templates import ROLES
 from nsm_core.schema import ACCOUNT, REVENUE
 
-TemplateKey = Literal["volume", "revenue", "active"]
 NEW_VS_RETURNING: Final = "new vs returning"
 ADJECTIVE: Final[dict[Period, str]] = {"day": "Daily", "week": "Weekly", "month": "Monthly"}
 _NOUNS: Final = {"order": "orders", "message": "messages", "watch": "plays", "booking": "bookings"}
@@ -74,24 +78,6 @@ TEMPLATES: Final[dict[TemplateKey, TreeTemplate]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class TreeSpec:
-    """Which standard tree, on which events, per what period, cut by which segment.
-
-    key_event: the event counted (orders, messages; None = every event); activity_event:
-    what makes a user active (None = any event); entity: users or accounts (teams);
-    segment: a property column (each user counted under their first-touch value) or
-    NEW_VS_RETURNING (new = the period of the user's first event).
-    """
-
-    template: TemplateKey = "volume"
-    key_event: str | None = None
-    activity_event: str | None = None
-    entity: Entity = "user"
-    period: Period = "week"
-    segment: str | None = None
-
-
 def event_noun(event: str | None) -> str:
     """Return a plural noun for an event ("orders" for order_placed, else "<name> events").
 
@@ -112,6 +98,9 @@ def _entity_noun(entity: Entity) -> str:
 
 def _spec(name: str, spec: TreeSpec, event: str | None, **fields: object) -> MetricSpec:
     events = (event,) if event else ()
+    if spec.north_star is not None:
+        # The North Star's test users and bots are nobody's active users either.
+        fields = {"exclusions": spec.north_star.exclusions, **fields}
     return MetricSpec(name, events=events, entity=spec.entity, grain=spec.period, **fields)
 
 
@@ -127,81 +116,128 @@ def _lifecycle_nodes(prefix: str, noun: str, active: MetricSpec) -> tuple[Node, 
     )
 
 
-def _active_node(spec: TreeSpec, label: str) -> Node:
+def _active_node(spec: TreeSpec, label: str, active: MetricSpec | None = None) -> Node:
     users = _entity_noun(spec.entity)
-    active = _spec(label, spec, spec.activity_event)
+    active = active or _spec(label, spec, spec.activity_event)
     return Node("active", label, active, children=_lifecycle_nodes("", users, active))
 
 
+def _volume_measure(spec: TreeSpec) -> tuple[MetricSpec, str]:
+    """Return what the volume tree counts (the key event, or the North Star) and its noun."""
+    ns = spec.north_star
+    if ns is None:
+        things = event_noun(spec.key_event)
+        return _spec(things, spec, spec.key_event, aggregation="events"), things
+    named = spec.key_event is not None and ns.aggregation == "events"
+    return ns, event_noun(spec.key_event) if named else ns.unit
+
+
 def _volume(spec: TreeSpec) -> Node:
-    users, things = _entity_noun(spec.entity), event_noun(spec.key_event)
-    volume = _spec(things, spec, spec.key_event, aggregation="events")
+    users = _entity_noun(spec.entity)
+    volume, things = _volume_measure(spec)
+    step = step_edit(spec.edits, "doer_share")
+    who = who_words(step) if step else "doing it"
+    doers = population(volume, step, f"{users} with {things}")
     active = _active_node(spec, f"Active {users}")
-    doers = _spec(f"{users} with {things}", spec, spec.key_event)
+    # "Users reaching k" counts users: per active user and per doer it is a share.
+    shares = volume.aggregation == "users_reaching"
+    unit = "share" if shares else "ratio"
+    per_doer_label = (
+        f"Share of {users} {who} in the North Star"
+        if shares
+        else f"{things.capitalize()} per {users[:-1]} {who}"
+    )
+    per_active_label = (
+        f"Share of active {users} in the North Star"
+        if shares
+        else f"{things.capitalize()} per active {users[:-1]}"
+    )
     share = Node(
         "doer_share",
-        f"Share of active {users} with {things}",
-        doers,
-        per=active.measure,
-        unit="share",
-        theme="activation",
-    )
-    per_doer = Node(
-        "per_doer", f"{things.capitalize()} per {users[:-1]} doing it", volume, per=doers,
-        unit="ratio", theme="engagement",
+        f"Share of active {users} {who_words(step) if step else f'with {things}'}",
+        doers, per=active.measure, unit="share", theme="activation",
     )  # fmt: skip
+    per_doer = Node("per_doer", per_doer_label, volume, per=doers, unit=unit, theme="engagement")
     per_active = Node(
-        "per_active", f"{things.capitalize()} per active {users[:-1]}", volume,
-        per=active.measure, op="product", children=(share, per_doer), unit="ratio",
+        "per_active", per_active_label, volume, per=active.measure, op="product",
+        children=(share, per_doer), unit=unit,
     )  # fmt: skip
+    label = root_label(spec.north_star) if spec.north_star else f"{ADJECTIVE[spec.period]} {things}"
     return Node(
-        "volume", f"{ADJECTIVE[spec.period]} {things}", volume, op="product",
-        children=(active, per_active), theme="north star",
-    )  # fmt: skip
+        "volume", label, volume, op="product", children=(active, per_active), theme="north star"
+    )
+
+
+def _money(spec: TreeSpec) -> tuple[MetricSpec, MetricSpec, MetricSpec]:
+    """Return (net revenue, the rows payments come from, refunds) of the revenue tree."""
+    ns = spec.north_star
+    if ns is not None:
+        refunds = replace(ns, name="refunds", filters=(*ns.filters, _REFUND))
+        return ns, ns, refunds
+    base = _spec("revenue", spec, spec.key_event, aggregation="revenue")
+    refunds = _spec("refunds", spec, None, aggregation="revenue", filters=(_REFUND,))
+    return _spec("net revenue", spec, None, aggregation="revenue"), base, refunds
 
 
 def _revenue(spec: TreeSpec) -> Node:
     users = _entity_noun(spec.entity)
     things = event_noun(spec.key_event) if spec.key_event else "payments"
-    paid = {"filters": (_PAID,)}
-    gross = _spec("gross revenue", spec, spec.key_event, aggregation="revenue", **paid)
-    orders = _spec(f"paid {things}", spec, spec.key_event, aggregation="events", **paid)
-    buyers = _spec(f"paying {users}", spec, spec.key_event, **paid)
+    net, base, refunds = _money(spec)
+    gross = replace(
+        base, name="gross revenue", aggregation="revenue", filters=(*base.filters, _PAID)
+    )
+    orders = replace(gross, name=f"paid {things}", aggregation="events")
+    step = step_edit(spec.edits, "payers")
+    buyers = population(gross, step, f"paying {users}")
+    who = f"{users} {who_words(step)}" if step else "payers"
     money: dict[str, object] = {"unit": "money", "theme": "monetization"}
     payers = Node(
-        "payers", f"Paying {users}", buyers, children=_lifecycle_nodes("payers_", "payers", buyers)
+        "payers",
+        who.capitalize() if step else f"Paying {users}",
+        buyers,
+        children=_lifecycle_nodes("payers_", who, buyers),
     )
-    frequency = Node(
-        "per_payer", f"Paid {things} per paying {users[:-1]}", orders, per=buyers, unit="ratio"
-    )
+    per_who = f"{users[:-1]} {who_words(step)}" if step else f"paying {users[:-1]}"
+    frequency = Node("per_payer", f"Paid {things} per {per_who}", orders, per=buyers, unit="ratio")
     aov = Node("aov", f"Average {things[:-1]} value", gross, per=orders, **money)
     gross_node = Node(
         "gross", "Gross revenue", gross, op="product", children=(payers, frequency, aov), **money
     )
-    refunds = _spec("refunds", spec, None, aggregation="revenue", filters=(_REFUND,))
-    net = _spec("net revenue", spec, None, aggregation="revenue")
+    label = (
+        root_label(spec.north_star) if spec.north_star else f"{ADJECTIVE[spec.period]} net revenue"
+    )
     return Node(
-        "net", f"{ADJECTIVE[spec.period]} net revenue", net,
+        "net", label, net,
         children=(gross_node, Node("refunds", "Refunds (negative)", refunds, **money)),
         unit="money", theme="north star",
     )  # fmt: skip
 
 
+def _standard(spec: TreeSpec) -> Node:
+    if spec.template == "revenue":
+        return _revenue(spec)
+    if spec.template == "volume":
+        return _volume(spec)
+    ns = spec.north_star
+    label = root_label(ns) if ns else f"{ADJECTIVE[spec.period]} active {_entity_noun(spec.entity)}"
+    root = _active_node(spec, label, ns)
+    return Node(root.key, root.label, root.measure, children=root.children, theme="north star")
+
+
 def build_tree(spec: TreeSpec) -> Node:
-    """Return the standard tree `spec` names, its measures fitted to the chosen events.
+    """Return the tree `spec` names, its measures fitted to the chosen events and edits.
+
+    Raises:
+        DataError: an edit names a node the tree cannot edit that way.
 
     Example:
         >>> tree = build_tree(TreeSpec("volume", key_event="order_placed"))
         >>> tree.label, [c.label for c in tree.children]
         ('Weekly orders', ['Active users', 'Orders per active user'])
     """
-    if spec.template == "revenue":
-        return _revenue(spec)
-    if spec.template == "active":
-        label = f"{ADJECTIVE[spec.period]} active {_entity_noun(spec.entity)}"
-        root = _active_node(spec, label)
-        return Node(root.key, root.label, root.measure, children=root.children, theme="north star")
-    return _volume(spec)
+    root = _standard(spec)
+    check_edits(root, spec.edits)
+    return apply_parts(root, spec.edits)
 
 
 def _pick(names: Sequence[str], roles: tuple[str, ...]) -> str | None:
@@ -218,9 +254,10 @@ def suggest_spec(event_names: Sequence[str], columns: Sequence[str]) -> TreeSpec
     `event_names` are ordered most common first.
 
     Example:
-        >>> suggest_spec(["open", "message_sent"], ["user_id", "account_id"])
-        TreeSpec(template='active', key_event='message_sent', activity_event='message_sent', entity='account', period='week', segment=None)
-    """  # noqa: E501
+        >>> s = suggest_spec(["open", "message_sent"], ["user_id", "account_id"])
+        >>> s.template, s.key_event, s.activity_event, s.entity
+        ('active', 'message_sent', 'message_sent', 'account')
+    """
     if len(event_names) == 1:
         return TreeSpec("revenue", key_event=event_names[0], period="month")
     order = _pick(event_names, ("order", "booking", "watch"))

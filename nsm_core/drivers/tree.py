@@ -19,8 +19,9 @@ from typing import Final, TypeAlias
 import polars as pl
 
 from nsm_core._types import Period
-from nsm_core.drivers.model import Lifecycle, Measure, Node, check_keys, walk
-from nsm_core.drivers.templates import NEW_VS_RETURNING, TreeSpec, build_tree
+from nsm_core.drivers.model import Lifecycle, Measure, Node, Remainder, check_keys, walk
+from nsm_core.drivers.spec import TreeSpec
+from nsm_core.drivers.templates import NEW_VS_RETURNING, build_tree
 from nsm_core.metrics import MetricSpec, exclude, metric_frame
 from nsm_core.metrics.compute import counted
 from nsm_core.periods import period_number, period_start
@@ -34,6 +35,10 @@ Source: TypeAlias = MetricSpec | tuple[str, MetricSpec]
 _SEG: Final = "_driver_segment"
 RESERVED: Final = ("period_start", "complete", SEGMENT)
 NO_EVENTS: Final = "The events table is empty."
+UNDEFINED: Final = (
+    "{label}: in {n} of {total} periods a driver below it has nothing to divide by (nobody "
+    "did it then), so the tree cannot split it in those periods."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +81,11 @@ def _lifecycle_plan(events: pl.LazyFrame, of: MetricSpec, period: Period) -> pl.
     return table.select("period_start", pl.col(STATES).cast(pl.Float64))
 
 
-def _source(m: Measure) -> Source:
-    """Return what computes a measure: its MetricSpec, or one lifecycle for all its states."""
-    return ("lifecycle", m.of) if isinstance(m, Lifecycle) else m
+def _sources(m: Measure) -> tuple[Source, ...]:
+    """Return the sources behind a measure (a Remainder needs its total and its parts)."""
+    if isinstance(m, Remainder):
+        return (m.total, *m.parts)
+    return (("lifecycle", m.of),) if isinstance(m, Lifecycle) else (m,)
 
 
 def _split_by_first_seen(events: pl.LazyFrame, of: MetricSpec, period: Period) -> pl.LazyFrame:
@@ -121,10 +128,16 @@ def _plan(events: pl.LazyFrame, source: Source, period: Period, cut: Cut | None)
     return frame.select("period_start", *([SEGMENT] if cut else []), "value")
 
 
-def _column(m: Measure, index: dict[Source, int]) -> str:
-    """Return the column holding a measure's values in the joined frame."""
-    i = index[_source(m)]
-    return f"_s{i}_{m.state}" if isinstance(m, Lifecycle) else f"_s{i}_value"
+def _measure_expr(m: Measure, index: dict[Source, int]) -> pl.Expr:
+    """Return a measure's values from the joined frame (everything else = total − parts)."""
+    if isinstance(m, Remainder):
+        value = _measure_expr(m.total, index)
+        for part in m.parts:
+            value = value - _measure_expr(part, index)
+        return value
+    if isinstance(m, Lifecycle):
+        return pl.col(f"_s{index[('lifecycle', m.of)]}_{m.state}")
+    return pl.col(f"_s{index[m]}_value")
 
 
 def _grid(events: pl.LazyFrame, period: Period, cut: Cut | None) -> pl.LazyFrame:
@@ -139,9 +152,9 @@ def _grid(events: pl.LazyFrame, period: Period, cut: Cut | None) -> pl.LazyFrame
 
 
 def _node_expr(node: Node, index: dict[Source, int]) -> pl.Expr:
-    value = pl.col(_column(node.measure, index))
+    value = _measure_expr(node.measure, index)
     if node.per is not None:
-        per = pl.col(_column(node.per, index))
+        per = _measure_expr(node.per, index)
         value = pl.when(per != 0).then(value / per)
     return value.cast(pl.Float64).alias(node.key)
 
@@ -159,7 +172,7 @@ def node_values(
     """
     lazy = events.lazy()
     measures = [m for n, _, _ in walk(root) for m in (n.measure, n.per) if m is not None]
-    sources = list(dict.fromkeys(_source(m) for m in measures))
+    sources = list(dict.fromkeys(s for m in measures for s in _sources(m)))
     index = {source: i for i, source in enumerate(sources)}
     keys = ["period_start", *([SEGMENT] if cut is not None else [])]
     plans = [_plan(lazy, source, period, cut) for source in sources]
@@ -171,6 +184,27 @@ def node_values(
     nodes = [_node_expr(n, index) for n, _, _ in walk(root)]
     filled = wide.with_columns(pl.col(r"^_s\d+_.*$").fill_null(0.0))
     return filled.select(*keys, "complete", *nodes).sort(keys)
+
+
+def undefined_warnings(root: Node, values: pl.DataFrame) -> tuple[str, ...]:
+    """Return a warning per product that has a value while one of its drivers has none.
+
+    Example:
+        >>> from nsm_core.metrics import MetricSpec
+        >>> m = MetricSpec("m")
+        >>> tree = Node("y", "Y", m, op="product", children=(Node("a", "A", m),))
+        >>> undefined_warnings(tree, pl.DataFrame({"y": [1.0, 2.0], "a": [1.0, None]}))[0][:23]
+        'Y: in 1 of 2 periods a '
+    """
+    out = []
+    for node, _, _ in walk(root):
+        if node.op != "product" or node.is_leaf:
+            continue
+        drivers = pl.any_horizontal(pl.col(c.key).is_null() for c in node.children)
+        n = values.filter(pl.col(node.key).is_not_null() & drivers).height
+        if n:
+            out.append(UNDEFINED.format(label=node.label, n=n, total=values.height))
+    return tuple(out)
 
 
 def _segment_values(events: pl.LazyFrame) -> tuple[str, ...]:
@@ -203,12 +237,14 @@ def compute(events: pl.LazyFrame | pl.DataFrame, spec: TreeSpec) -> TreeValues:
     root = build_tree(spec)
     check_keys(root)
     totals = node_values(lazy, root, spec.period)
+    warnings = undefined_warnings(root, totals)
     if spec.segment is None:
-        return TreeValues(root, spec.period, totals)
+        return TreeValues(root, spec.period, totals, warnings=warnings)
     if spec.segment != NEW_VS_RETURNING and spec.segment not in lazy.collect_schema().names():
         raise DataError(f"The events have no column {spec.segment!r} to cut the tree by.")
     # Materialised once: every plan below reads the segment, and a lazy window would be
     # recomputed by each of them.
     cut = _with_segment(lazy, spec.segment, spec.period).collect().lazy()
     values = Cut(_segment_values(cut), first_seen=spec.segment == NEW_VS_RETURNING)
-    return TreeValues(root, spec.period, totals, node_values(cut, root, spec.period, values))
+    by_segment = node_values(cut, root, spec.period, values)
+    return TreeValues(root, spec.period, totals, by_segment, warnings)
