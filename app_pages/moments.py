@@ -23,7 +23,9 @@ st.caption(
 source = state.source()
 segments = cached.segments(source)
 catalog = cached.event_catalog(source)
-spec = inputs.moment_spec(segments, catalog)
+card = state.north_star_card()
+spec = inputs.moment_spec(segments, catalog, card, () if card else cached.metric_templates(source))
+st.caption(text.outcome_caption(spec))
 try:
     result = cached.moments(source, spec)
 except DataError as err:
@@ -58,7 +60,7 @@ if data.is_empty():
     render.empty("No candidate has enough users on both sides; lower 'Fewest users on each side'.")
 else:
     render.chart(
-        charts.lift_chart(data, text.unit(spec)),
+        charts.lift_chart(data, text.unit(spec), x_title=text.axis_title(spec)),
         data,
         name="naive vs adjusted lift",
         caption=text.chart_caption(result),
@@ -82,7 +84,9 @@ elif view == "segments":
     else:
         lifts = text.in_units(cached.moment_segments(source, spec, segment), spec)
         render.chart(
-            charts.segment_chart(lifts, text.unit(spec)),
+            charts.segment_chart(
+                lifts, text.unit(spec), x_title=text.axis_title(spec, "Adjusted lift")
+            ),
             lifts,
             name=f"moment lift by {segment}",
             caption=f"The top moments' adjusted lift within each {segment} (values with at "
@@ -116,7 +120,9 @@ elif view == "tracking":
             caption="Share of each week's new users who reached the moment in their window.",
         )
         render.chart(
-            charts.outcome_chart(tracked.outcomes, text.unit(spec)),
+            charts.outcome_chart(
+                tracked.outcomes, text.unit(spec), y_title=text.measure(spec).capitalize()
+            ),
             tracked.outcomes,
             name="achievers vs others by cohort",
             caption="A gap that holds week after week is consistent with a driver; only an "

@@ -1,15 +1,20 @@
 """Widgets of the High-value moments page: what a moment is and what it should lead to."""
 
+from collections.abc import Sequence
 from typing import Final
 
 import polars as pl
 import streamlit as st
 
 from nsm_core import moments
+from nsm_core.governance import GovernanceCard
+from nsm_core.metrics import MetricSpec, TemplateFit
 from nsm_core.moments import text
 
 THRESHOLDS: Final = (1, 2, 3, 5, 10, 20)
+NORTH_STAR: Final = "north_star"
 OUTCOMES: Final = {"retained": "Retention", "revenue": "Revenue"}
+NORTH_STAR_PAGE: Final = "app_pages/north_star.py"
 
 
 def _outcome_window(window: int) -> tuple[int, int]:
@@ -47,12 +52,55 @@ def _confounders(segments: list[str]) -> tuple[str, ...]:
     )
 
 
-def moment_spec(segments: list[str], catalog: pl.DataFrame) -> moments.MomentSpec:
+def _templates(fits: Sequence[TemplateFit]) -> dict[str, MetricSpec]:
+    """Return name -> spec of the North Star templates that fit the data and can be outcomes."""
+    return {
+        f.spec.name: f.spec
+        for f in fits
+        if f.ok and f.template.focus == "north_star" and not moments.north_star_problem(f.spec)
+    }
+
+
+def _north_star(card: GovernanceCard | None, fits: Sequence[TemplateFit]) -> MetricSpec | None:
+    """Return the North Star to measure moments against: the adopted one, else a template."""
+    if card is not None:
+        return card.spec
+    st.caption("No North Star adopted yet: try a well-known one that fits your data.")
+    st.page_link(NORTH_STAR_PAGE, label="Adopt your own North Star", icon=":material/star:")
+    stars = _templates(fits)
+    if not stars:
+        st.info("No North Star template fits this data, so the outcome stays retention.")
+        return None
+    name = st.selectbox(
+        "North Star template",
+        list(stars),
+        key="moments_north_star_template",
+        help="A well-known North Star mapped to your events; each user's outcome is their own "
+        "part of it in the outcome window.",
+    )
+    return stars[name]
+
+
+def _outcome_label(card: GovernanceCard | None) -> dict[str, str]:
+    """Return the outcome choices in words (the North Star by name once one is adopted)."""
+    star = f"Our North Star ({card.spec.name})" if card else "A North Star (template)"
+    return {**OUTCOMES, NORTH_STAR: star}
+
+
+def moment_spec(
+    segments: list[str],
+    catalog: pl.DataFrame,
+    card: GovernanceCard | None = None,
+    fits: Sequence[TemplateFit] = (),
+) -> moments.MomentSpec:
     """Return the spec from the settings widgets.
 
-    segments: properties fit to split by; catalog: the event catalog (its event names).
+    segments: properties fit to split by; catalog: the event catalog (its event names);
+    card: the adopted North Star (None until one is); fits: the metric templates mapped to
+    the data, offered as the North Star while none is adopted.
     """
     events = catalog["event"].to_list()
+    labels = _outcome_label(card)
     with st.expander("Settings", icon=":material/tune:"):
         left, mid, right = st.columns(3)
         window = left.slider(
@@ -65,20 +113,25 @@ def moment_spec(segments: list[str], catalog: pl.DataFrame) -> moments.MomentSpe
         )
         outcome = mid.segmented_control(
             "Outcome",
-            list(OUTCOMES),
+            list(labels),
             default="retained",
             required=True,
-            format_func=OUTCOMES.get,
+            format_func=labels.get,
             key="moments_outcome",
             help="Retention: any activity (or the event below) in the outcome window. "
-            "Revenue: revenue per user in the outcome window.",
+            "Revenue: revenue per user in the outcome window. North Star: each user's own "
+            "part of it in the outcome window (counted or not, or their orders, revenue...).",
         )
+        star = None
+        if outcome == NORTH_STAR:
+            with mid:
+                star = _north_star(card, fits)
         back = right.selectbox(
             "Counts as retained",
             [None, *events],
             format_func=lambda e: "Any activity" if e is None else e,
             key="moments_return_event",
-            disabled=outcome == "revenue",
+            disabled=outcome != "retained",
             help="Which event in the outcome window counts as staying.",
         )
         with left:
@@ -103,7 +156,7 @@ def moment_spec(segments: list[str], catalog: pl.DataFrame) -> moments.MomentSpe
         )
     return moments.MomentSpec(
         window_days=window,
-        outcome=outcome,
+        outcome=star if star is not None else ("revenue" if outcome == "revenue" else "retained"),
         outcome_window=outcome_window,
         return_event=back if outcome == "retained" else None,
         confounders=confounders,

@@ -1,11 +1,15 @@
 """High-value moments page on the samples: numbers from the core, every view, the controls."""
 
+import json
+
 import polars as pl
 import pytest
 
-from nsm_core import fmt, moments
+from components import state
+from nsm_core import fmt, governance, moments
+from nsm_core.metrics import MetricSpec
 from nsm_core.samples import SAMPLES
-from tests.apptest_helpers import open_page, texts
+from tests.apptest_helpers import open_app, open_page, texts
 
 PAGE = "app_pages/moments.py"
 
@@ -82,3 +86,67 @@ def test_other_samples_render(sample):
         assert "Nothing to adjust for" in texts(at)
     else:
         assert "install_integration in first 7 days" in texts(at)
+
+
+ORDERS = MetricSpec("Weekly orders", events=("order",), aggregation="events", unit="orders")
+
+
+def _with_card(metric: MetricSpec):
+    at = open_app("meals")
+    at.session_state[state.NORTH_STAR_CARD] = governance.new_card(metric)
+    return at.switch_page(PAGE).run()
+
+
+def test_adopted_north_star_is_an_outcome():
+    at = _with_card(ORDERS)
+    control = at.segmented_control(key="moments_outcome")
+    assert "Our North Star (Weekly orders)" in control.options
+    control.set_value("north_star").run()
+    assert not at.exception
+    words = texts(at)
+    assert "orders per user on days 8–35 (North Star: Weekly orders)" in words
+    assert "Lifts are in orders per user" in words
+    expected = moments.analyse(
+        pl.read_parquet(SAMPLES["meals"].events_path), moments.MomentSpec(outcome=ORDERS)
+    )
+    assert metric(at, "Average outcome") == f"{expected.outcome_mean:,.2f} orders"
+    ranked = at.dataframe[0].value
+    row = ranked[ranked["Moment"] == "save_favorite in first 7 days"].iloc[0]
+    assert row["Verdict"] == moments.DRIVER
+    assert row["Adjusted lift (orders)"] == pytest.approx(
+        round(expected.table.filter(pl.col("moment") == row["Moment"])["lift"].item(), 2)
+    )
+    chart = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert "Lift in orders per user" in json.dumps(chart)
+    at.segmented_control(key="moments_view").set_value("tracking").run()
+    assert not at.exception
+
+
+def test_user_counting_north_star_reads_in_points():
+    at = _with_card(MetricSpec("Weekly active users"))
+    at.segmented_control(key="moments_outcome").set_value("north_star").run()
+    assert not at.exception
+    words = texts(at)
+    assert "counted in Weekly active users (any event on days 8–35)" in words
+    assert "Adjusted lift (pp)" in at.dataframe[0].value.columns
+
+
+def test_days_to_value_north_star_is_explained():
+    days = MetricSpec("Days to first order", events=("order",), aggregation="days_to_value")
+    at = _with_card(days)
+    at.segmented_control(key="moments_outcome").set_value("north_star").run()
+    assert not at.exception
+    assert "measures how fast users first reach value" in at.error[0].value
+
+
+def test_without_a_card_a_template_is_offered(meals):
+    control = meals.segmented_control(key="moments_outcome")
+    control.set_value("north_star").run()
+    assert not meals.exception
+    assert "No North Star adopted yet" in texts(meals)
+    template = meals.selectbox(key="moments_north_star_template")
+    assert "Orders per week" in template.options
+    template.set_value("Orders per week").run()
+    assert not meals.exception
+    assert "(North Star: Orders per week)" in texts(meals)
+    control.set_value("retained").run()

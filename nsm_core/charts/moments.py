@@ -10,8 +10,15 @@ ROW_HEIGHT = 26
 
 
 def _unit_format(unit: str) -> tuple[str, str]:
-    """Return (axis/tooltip format, unit suffix) of lifts in pp or money."""
-    return ("$,.2f", "$") if unit == "money" else ("+.1f", "pp")
+    """Return (axis/tooltip format, unit suffix) of lifts in pp, money or another unit.
+
+    Example:
+        >>> _unit_format("pp"), _unit_format("orders")
+        (('+.1f', 'pp'), ('+,.2f', 'orders'))
+    """
+    if unit == "money":
+        return "$,.2f", "$"
+    return ("+.1f", "pp") if unit == "pp" else ("+,.2f", unit)
 
 
 def _interval_layers(
@@ -40,10 +47,13 @@ def _interval_layers(
     return alt.layer(rules, points, zero)
 
 
-def lift_chart(data: pl.DataFrame, unit: str = "pp") -> alt.LayerChart:
+def lift_chart(
+    data: pl.DataFrame, unit: str = "pp", *, x_title: str | None = None
+) -> alt.LayerChart:
     """Return each candidate's naive and adjusted lift with 95% intervals, side by side.
 
     data(moment, kind, lift, ci_low, ci_high): two rows per moment (naive, adjusted).
+    unit: "pp", "money" or the unit of an amount ("orders"); x_title names the outcome.
 
     Example:
         >>> df = pl.DataFrame(
@@ -59,7 +69,9 @@ def lift_chart(data: pl.DataFrame, unit: str = "pp") -> alt.LayerChart:
         'Naive vs adjusted lift: which moments survive a fair comparison'
     """
     _, suffix = _unit_format(unit)
-    x_title = "Lift in revenue per user ($)" if unit == "money" else "Lift in retention (pp)"
+    x_title = x_title or (
+        "Lift in revenue per user ($)" if unit == "money" else "Lift in retention (pp)"
+    )
     layers = _interval_layers(data, category="moment", group="kind", unit=unit, x_title=x_title)
     chart = titled(
         layers,
@@ -70,7 +82,9 @@ def lift_chart(data: pl.DataFrame, unit: str = "pp") -> alt.LayerChart:
     return chart.properties(height=max(HEIGHT, ROW_HEIGHT * rows))
 
 
-def segment_chart(data: pl.DataFrame, unit: str = "pp") -> alt.LayerChart:
+def segment_chart(
+    data: pl.DataFrame, unit: str = "pp", *, x_title: str | None = None
+) -> alt.LayerChart:
     """Return the adjusted lift of the top moments within each segment value, with 95% CIs.
 
     data(moment, segment, lift, ci_low, ci_high); rows without a lift are left out.
@@ -88,7 +102,7 @@ def segment_chart(data: pl.DataFrame, unit: str = "pp") -> alt.LayerChart:
         >>> segment_chart(df).to_dict()["title"]["text"]
         'Adjusted lift by segment'
     """
-    x_title = "Adjusted lift ($ per user)" if unit == "money" else "Adjusted lift (pp)"
+    x_title = x_title or ("Adjusted lift ($ per user)" if unit == "money" else "Adjusted lift (pp)")
     shown = data.filter(pl.col("lift").is_not_null())
     layers = _interval_layers(shown, category="segment", group="moment", unit=unit, x_title=x_title)
     chart = titled(layers, "Adjusted lift by segment", "Lines are 95% intervals")
@@ -141,7 +155,7 @@ def completion_chart(data: pl.DataFrame) -> alt.LayerChart:
     )
 
 
-def outcome_chart(data: pl.DataFrame, unit: str = "pp") -> alt.Chart:
+def outcome_chart(data: pl.DataFrame, unit: str = "pp", *, y_title: str | None = None) -> alt.Chart:
     """Return the outcome of users who reached each moment vs the rest, by weekly cohort.
 
     data(cohort, moment, group, users, outcome, ci_low, ci_high)
@@ -162,8 +176,8 @@ def outcome_chart(data: pl.DataFrame, unit: str = "pp") -> alt.Chart:
         >>> outcome_chart(df).to_dict()["title"]["text"]
         'Outcome of achievers vs the rest, by week of first visit'
     """
-    fmt = FORMAT["money2"] if unit == "money" else FORMAT["pct"]
-    y_title = "Revenue per user" if unit == "money" else "Retained"
+    fmt = {"money": FORMAT["money2"], "pp": FORMAT["pct"]}.get(unit, ",.2f")
+    y_title = y_title or ("Revenue per user" if unit == "money" else "Retained")
     chart = (
         alt.Chart(data)
         .mark_line(point=True)

@@ -16,6 +16,7 @@ from nsm_core.moments.units import (
     gain_words,
     header_unit,
     kind,
+    lift_words,
     measure,
     north_star_rule,
     outcome_words,
@@ -40,6 +41,7 @@ __all__ = [
     "in_units",
     "measure",
     "next_moments_summary",
+    "outcome_caption",
     "outcome_words",
     "unit",
     "verdict_counts",
@@ -84,6 +86,18 @@ def headline(result: MomentsResult) -> str:
         f"users reached it. If the {fmt.count(row['non_achievers'])} who did not had, expect "
         f"{gain_words(row['expected_gain'], spec)}."
     )
+
+
+def outcome_caption(spec: MomentSpec) -> str:
+    """Return the outcome in words: what it measures, its North Star, the unit of lifts.
+
+    Example:
+        >>> outcome_caption(MomentSpec())
+        'Outcome: retained (any activity on days 8–35). Lifts are in percentage points (pp) of users retained.'
+    """  # noqa: E501
+    star = spec.north_star
+    source = f" North Star: {describe(star)}" if star is not None else ""
+    return f"Outcome: {outcome_words(spec)}.{source} Lifts are in {lift_words(spec)}."
 
 
 def callout(result: MomentsResult) -> str:
@@ -208,10 +222,15 @@ def _north_star_definition(spec: MomentSpec) -> str:
     star = spec.north_star
     if star is None:
         return ""
+    left_out = (
+        " Users it excludes as a whole (listed ids, user filters, bots) are left out of the "
+        "analysis; excluded refunds leave only the outcome."
+        if star.exclusions.any
+        else ""
+    )
     return (
         f"- **North Star outcome**: {describe(star)} Each user's outcome is their own part of "
-        f"it: {north_star_rule(star)}. Users it excludes as a whole (listed ids, user "
-        "filters, bots) are left out of the analysis; refunds leave only the outcome.\n"
+        f"it: {north_star_rule(star)}.{left_out}\n"
     )
 
 

@@ -138,6 +138,23 @@ def amount(value: float | None, spec: MomentSpec, *, signed: bool = True) -> str
     return fmt.points(value) if signed else fmt.pct(value)
 
 
+def lift_words(spec: MomentSpec) -> str:
+    """Return the unit lifts are in, in words.
+
+    Example:
+        >>> lift_words(MomentSpec()), lift_words(MomentSpec(outcome=MetricSpec("WAU")))
+        ('percentage points (pp) of users retained', 'percentage points (pp) of users counted in WAU')
+    """  # noqa: E501
+    star = spec.north_star
+    found = kind(spec)
+    if found == "money":
+        return "$ of revenue per user"
+    if found == "amount":
+        return f"{unit(spec)} per user"
+    who = "retained" if star is None else f"counted in {star.name}"
+    return f"percentage points (pp) of users {who}"
+
+
 def gain_words(gain: float, spec: MomentSpec) -> str:
     """Return an expected gain in words ("about 570 more retained users").
 
