@@ -94,7 +94,9 @@ def _users(timed: pl.LazyFrame, spec: MomentSpec, properties: tuple[str, ...]) -
     low, high = spec.outcome_window
     star = spec.north_star
     in_window = pl.col("k") < spec.window_days
-    outcome = [] if star else [_outcome(spec, pl.col("k").is_between(low, high)).alias("y")]
+    outcome = (
+        [] if star is not None else [_outcome(spec, pl.col("k").is_between(low, high)).alias("y")]
+    )
     users = (
         timed.group_by("key")
         .agg(
