@@ -19,7 +19,7 @@ from typing import Final
 
 import polars as pl
 
-from nsm_core.catalog import property_columns, segment_columns
+from nsm_core.catalog import MAX_SEGMENT_VALUES, property_columns
 from nsm_core.drivers.model import Node, Remainder, walk
 from nsm_core.drivers.spec import EditKind, NodeEdit
 from nsm_core.metrics import Filter, MetricSpec
@@ -221,10 +221,27 @@ def edit_captions(root: Node, edits: Sequence[NodeEdit]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _label_columns(events: pl.DataFrame) -> list[str]:
+    """Return text, boolean and integer properties with 1 to MAX_SEGMENT_VALUES values.
+
+    Unlike a segment, one value will do: "coupon is SAVE20" against rows without one.
+    """
+    names = [
+        c
+        for c in property_columns(events.schema)
+        if events.schema[c] in (pl.String, pl.Categorical, pl.Boolean)
+        or events.schema[c].is_integer()
+    ]
+    if not names:
+        return []
+    distinct = events.select(pl.col(names).drop_nulls().n_unique()).row(0)
+    return [c for c, n in zip(names, distinct, strict=True) if 1 <= n <= MAX_SEGMENT_VALUES]
+
+
 def filter_choices(events: pl.DataFrame) -> tuple[Filter, ...]:
     """Return conditions a user can pick for a node: "<property> is <value>", "<amount> > 0".
 
-    One per value of each segment-like property (most common first, at most 12 a column),
+    One per value of each label-like property (most common first, at most 12 a column),
     then "more than 0" for revenue and each decimal property (discounted, refunded...).
 
     Example:
@@ -233,7 +250,7 @@ def filter_choices(events: pl.DataFrame) -> tuple[Filter, ...]:
         ['device is ios', 'device is web', 'revenue is more than 0']
     """
     out: list[Filter] = []
-    for column in segment_columns(events):
+    for column in _label_columns(events):
         counts = events.get_column(column).drop_nulls().value_counts(name="_n")
         values = counts.sort(["_n", column], descending=[True, False]).to_series()
         out += [Filter(column, "in", (str(v),)) for v in values.head(MAX_VALUES)]
