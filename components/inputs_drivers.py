@@ -16,7 +16,7 @@ from nsm_core.metrics.words import filter_words
 from nsm_core.schema import ACCOUNT
 
 ANY_EVENT: Final = "(any event)"
-NO_SEGMENT: Final = "(no cut)"
+NO_CUT: Final = "(no cut)"
 UNCHANGED: Final = "(as the tree has it)"
 NO_CONDITION: Final = "(no condition)"
 PERIODS: Final = {"day": "Day", "week": "Week", "month": "Month"}
@@ -129,7 +129,7 @@ def _activity(where: object, source: DataSource, default: str | None) -> str | N
 
 
 def _segment(where: object, source: DataSource) -> str | None:
-    options = [NO_SEGMENT, NEW_VS_RETURNING, *cached.segments(source)]
+    options = [NO_CUT, NEW_VS_RETURNING, *cached.segments(source)]
     segment = where.selectbox(
         "Cut every node by",
         options,
@@ -137,7 +137,7 @@ def _segment(where: object, source: DataSource) -> str | None:
         help="A property (each user counted under their first-touch value), or new vs "
         "returning users (new = first seen in that period).",
     )
-    return None if segment == NO_SEGMENT else segment
+    return None if segment == NO_CUT else segment
 
 
 def _north_star_spec(source: DataSource, north_star: MetricSpec) -> TreeSpec:

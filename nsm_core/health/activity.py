@@ -147,7 +147,8 @@ def nps_windows(events: pl.LazyFrame, column: str, days: int = NPS_WINDOW_DAYS) 
         events.with_columns(age=age)
         .filter(pl.col(column).is_between(0, 10) & (pl.col("age") < 2))
         .group_by(USER, "age")
-        .agg(score=pl.col(column).sort_by(TS).last().cast(pl.Float64))
+        # Same-instant answers: the higher score wins, so row order never decides.
+        .agg(score=pl.col(column).sort_by(TS, column).last().cast(pl.Float64))
     )
     return (
         latest.group_by("age")
