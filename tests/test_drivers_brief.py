@@ -8,13 +8,8 @@ import polars as pl
 import pytest
 from test_drivers_tree import EVENTS
 
-from nsm_core.drivers.brief import (
-    OBSERVATIONAL,
-    ZERO_SHARE,
-    BriefSpec,
-    driver_baseline,
-    experiment_brief,
-)
+from nsm_core.drivers.baseline import driver_baseline
+from nsm_core.drivers.brief import OBSERVATIONAL, ZERO_SHARE, BriefSpec, experiment_brief
 from nsm_core.drivers.templates import TreeSpec
 from nsm_core.drivers.tree import compute
 from nsm_core.stats import two_mean_sample_size, two_proportion_sample_size

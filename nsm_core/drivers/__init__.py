@@ -18,14 +18,8 @@ from nsm_core.drivers.attribution import (
     sum_parts,
     waterfall_frame,
 )
-from nsm_core.drivers.brief import (
-    Baseline,
-    Brief,
-    BriefSpec,
-    brief_markdown,
-    driver_baseline,
-    experiment_brief,
-)
+from nsm_core.drivers.baseline import Baseline, driver_baseline
+from nsm_core.drivers.brief import Brief, BriefSpec, brief_markdown, experiment_brief
 from nsm_core.drivers.edits import Editable, edit_captions, editable, filter_choices
 from nsm_core.drivers.model import Lifecycle, Node, Remainder, find, path_to, walk
 from nsm_core.drivers.present import (
