@@ -9,7 +9,6 @@
   with a spend table, default assumptions.
 """
 
-import resource
 from datetime import date
 from pathlib import Path
 from typing import Final
@@ -24,6 +23,7 @@ from bench._harness import (
     duckdb_connection,
     events_parquet,
     in_fresh_process,
+    peak_mb,
 )
 from nsm_core import economics
 from nsm_core.economics.clv import BGNBD, GammaGamma
@@ -47,10 +47,6 @@ SELECT user_id, frequency, (last_day - first_day) / 7.0 AS recency,
        first_value, first_day
 FROM c, ends
 """
-
-
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def synthetic_rfm(n: int, seed: int = 7) -> tuple[np.ndarray, ...]:
@@ -78,14 +74,14 @@ def fit_time(n: int) -> tuple[float, float, str]:
         f"{bg.r:.3f}, {bg.alpha:.3f}, {bg.a:.3f}, {bg.b:.3f}; p, q, γ = 6.25, 3.74, 15.44 → "
         f"{gg.p:.2f}, {gg.q:.2f}, {gg.gamma:.2f}"
     )
-    return seconds, _peak_mb(), note
+    return seconds, peak_mb(), note
 
 
 def rfm_ours(path: Path) -> tuple[float, float]:
     """Return (best seconds, peak MB) of our RFM summary on events in memory (child)."""
     events = pl.read_parquet(path)
     seconds = best_of(lambda: economics.rfm_summary(events.lazy()).collect(), 3)
-    return seconds, _peak_mb()
+    return seconds, peak_mb()
 
 
 def rfm_duckdb(path: Path) -> float:
@@ -112,7 +108,7 @@ def page_time(path: Path) -> tuple[float, float]:
     events, spend = pl.read_parquet(path), bench_spend()
     spec = economics.EconomicsSpec()
     seconds = best_of(lambda: economics.unit_economics(events.lazy(), spend, spec), 3)
-    return seconds, _peak_mb()
+    return seconds, peak_mb()
 
 
 def run(sizes: list[int]) -> list[Row]:

@@ -8,13 +8,19 @@
   gaps, funnel), collected together, as the page's cache fills it.
 """
 
-import resource
 from pathlib import Path
 from typing import Final
 
 import polars as pl
 
-from bench._harness import Row, best_of, duckdb_connection, events_parquet, in_fresh_process
+from bench._harness import (
+    Row,
+    best_of,
+    duckdb_connection,
+    events_parquet,
+    in_fresh_process,
+    peak_mb,
+)
 from nsm_core import health, scenarios
 from nsm_core.health.monthly import monthly_table
 
@@ -41,10 +47,6 @@ GROUP BY ALL ORDER BY 1
 """
 
 
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def scenario_time() -> tuple[float, float]:
     """Return (best seconds, peak MB) of the Scenarios page's recompute (child)."""
     plan = [
@@ -59,14 +61,14 @@ def scenario_time() -> tuple[float, float]:
         scenarios.simulate(plan, 120, value, scenarios.SimulationSpec(moments_cv=0.2))
         scenarios.sensitivity(plan, 120, value)
 
-    return best_of(page, 3), _peak_mb()
+    return best_of(page, 3), peak_mb()
 
 
 def monthly_ours(path: Path) -> tuple[float, float]:
     """Return (best seconds, peak MB) of the health monthly counts on events in memory."""
     events = pl.read_parquet(path)
     seconds = best_of(lambda: monthly_table(events.lazy(), SIGNALS).collect(), 3)
-    return seconds, _peak_mb()
+    return seconds, peak_mb()
 
 
 def monthly_duckdb(path: Path) -> float:
@@ -80,7 +82,7 @@ def stage1_time(path: Path) -> tuple[float, float]:
     """Return (best seconds, peak MB) of every scorecard table, collected together."""
     events = pl.read_parquet(path)
     seconds = best_of(lambda: health.tables(events.lazy(), SIGNALS), 3)
-    return seconds, _peak_mb()
+    return seconds, peak_mb()
 
 
 def run(sizes: list[int]) -> list[Row]:
