@@ -331,14 +331,6 @@ def card_import() -> GovernanceCard | None:
 
 def card_downloads(card: GovernanceCard) -> None:
     """Offer the card as Markdown and as JSON."""
-    left, right = st.columns(2)
-    with left:
-        render.document(
-            governance.to_markdown(card),
-            file_name="north_star_card.md",
-            label="Download card (Markdown)",
-        )
-    with right:
-        render.document(
-            governance.to_json(card), file_name="north_star_card.json", label="Download card (JSON)"
-        )
+    render.markdown_and_json(
+        governance.to_markdown(card), governance.to_json(card), stem="north_star_card", what="card"
+    )

@@ -116,16 +116,9 @@ def reset_scores() -> None:
 
 def result_downloads(result: workshop.WorkshopResult) -> None:
     """Offer the session's result as Markdown and JSON."""
-    left, right = st.columns(2)
-    with left:
-        render.document(
-            workshop.result_markdown(result),
-            file_name="north_star_workshop.md",
-            label="Download the session (Markdown)",
-        )
-    with right:
-        render.document(
-            workshop.result_json(result),
-            file_name="north_star_workshop.json",
-            label="Download the session (JSON)",
-        )
+    render.markdown_and_json(
+        workshop.result_markdown(result),
+        workshop.result_json(result),
+        stem="north_star_workshop",
+        what="the session",
+    )

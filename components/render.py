@@ -44,6 +44,15 @@ def document(text: str, *, file_name: str, label: str, help_text: str | None = N
     )
 
 
+def markdown_and_json(markdown: str, json: str, *, stem: str, what: str) -> None:
+    """Offer the same document as Markdown (to read) and JSON (to import again), side by side."""
+    left, right = st.columns(2)
+    with left:
+        document(markdown, file_name=f"{stem}.md", label=f"Download {what} (Markdown)")
+    with right:
+        document(json, file_name=f"{stem}.json", label=f"Download {what} (JSON)")
+
+
 def chart(
     figure: alt.Chart | alt.LayerChart, data: pl.DataFrame, *, name: str, caption: str = ""
 ) -> None:
