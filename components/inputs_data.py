@@ -1,11 +1,10 @@
 """Widgets of the Data page: how to read an upload, and the quality report."""
 
-import polars as pl
 import streamlit as st
 
-from components import cached, state
+from components import cached, render, state
 from components.state import DataSource, LoadOptions
-from nsm_core import fmt, io
+from nsm_core import fmt, io, quality
 from nsm_core.schema import QualityReport
 
 AUTO = "(detect)"
@@ -102,14 +101,11 @@ def quality_report(report: QualityReport, columns: tuple[tuple[str, str], ...]) 
     for note in report.notes:
         st.info(note, icon=":material/info:")
     if report.drops:
-        drops = pl.DataFrame(
-            {"reason": [r for r, _ in report.drops], "rows": [n for _, n in report.drops]}
-        )
         st.warning(
             f"{fmt.count(report.rows_dropped)} of {fmt.count(report.rows_read)} rows were dropped "
             "in cleaning:",
             icon=":material/filter_alt:",
         )
-        st.dataframe(drops, hide_index=True)
+        render.table(quality.drops_table(report), name="rows dropped in cleaning")
     else:
         st.success("Every row was kept.", icon=":material/check_circle:")

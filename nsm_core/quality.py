@@ -135,3 +135,22 @@ def summarize(
         notes=(*notes, *_notes(frame, spec)),
         **stats,
     )
+
+
+def drops_table(report: QualityReport) -> pl.DataFrame:
+    """Return the rows dropped in cleaning as a table: (reason, rows, share of rows read).
+
+    Example:
+        >>> from nsm_core.schema import QualityReport
+        >>> r = QualityReport(10, 8, (("duplicate row", 2),), 3, 1, None, None, 0.0, 0, 0.0)
+        >>> drops_table(r).rows()
+        [('duplicate row', 2, 0.2)]
+    """
+    return pl.DataFrame(
+        {
+            "reason": [reason for reason, _ in report.drops],
+            "rows": [n for _, n in report.drops],
+            "share_of_rows_read": [n / max(report.rows_read, 1) for _, n in report.drops],
+        },
+        schema={"reason": pl.String, "rows": pl.Int64, "share_of_rows_read": pl.Float64},
+    )
