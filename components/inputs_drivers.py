@@ -6,7 +6,7 @@ from typing import Final
 
 import streamlit as st
 
-from components import cached
+from components import cached, state
 from components.state import DataSource
 from nsm_core import drivers, fmt
 from nsm_core.drivers import NEW_VS_RETURNING, TEMPLATES, Node, NodeEdit, TreeSpec, TreeValues
@@ -24,6 +24,7 @@ ENTITIES: Final = {"user": "Users", "account": "Accounts (teams)"}
 LEVELS: Final = {"drivers": "Direct drivers", "leaves": "Every driver"}
 METHOD_NAMES: Final = {"shapley": "Shapley", "lmdi": "Log (LMDI)"}
 ROOTS: Final = ("north_star", "template")
+PERIOD_PICK: Final = "drivers_period_pick"
 
 
 def _names(source: DataSource) -> list[str]:
@@ -212,12 +213,13 @@ def edited(source: DataSource, base: TreeSpec) -> TreeSpec:
 def comparison_period(values: TreeValues) -> date:
     """Return the period compared with the one before it (default: the last complete one)."""
     options = drivers.periods(values)
+    state.forget_stale(PERIOD_PICK, options)
     return st.select_slider(
         "Period to explain",
         options,
         value=drivers.default_period(values),
         format_func=lambda d: fmt.period_name(d, values.period),
-        key="drivers_period_pick",
+        key=PERIOD_PICK,
         help="Its values are compared with the period just before. The last period is "
         "usually still in progress.",
     )

@@ -6,6 +6,7 @@ content hash of what was chosen, so sessions never see each other's uploads.
 """
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
@@ -61,6 +62,16 @@ def _digest(upload: object) -> str:
     if file_id not in digests:
         digests[file_id] = hashlib.sha256(upload.getvalue()).hexdigest()
     return digests[file_id]
+
+
+def forget_stale(key: str, options: Sequence[object]) -> None:
+    """Forget a widget's remembered value when it is no longer one of its options.
+
+    A week chosen on a slider of weeks is not a month: when the period, the data or a
+    filter changes the options, the widget starts again from its default.
+    """
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]
 
 
 def wants_upload() -> bool:

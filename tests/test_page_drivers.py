@@ -159,3 +159,14 @@ def test_node_edits_on_teams():
     next(b for b in at.button if b.label == "Project").click().run()
     # The root is a product through the share: +10% there is +10% at the root.
     assert at.metric[0].delta == "10.0%"
+
+
+@pytest.mark.parametrize("sample", ["meals", "teams", "cdnow"])
+def test_switching_to_month_keeps_a_month_to_explain(sample):
+    # A week picked on the "period to explain" slider is not a month: it used to crash.
+    at = open_page(PAGE, sample)
+    at.segmented_control(key=f"drivers_period_{sample}").set_value("month").run()
+    assert not at.exception, at.exception
+    picked = at.select_slider(key="drivers_period_pick").value
+    assert picked.day == 1
+    assert "Monthly" in at.get("graphviz_chart")[0].proto.spec
