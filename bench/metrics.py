@@ -49,11 +49,11 @@ def _number(grain: str) -> str:
     return day if grain == "day" else f"(({day} + 3) // 7)"
 
 
-def _start(grain: str) -> str:
-    """SQL first date of period number g.p."""
+def _start(grain: str, p: str = "g.p") -> str:
+    """SQL first date of period number `p`."""
     if grain == "month":
-        return "make_date((g.p // 12)::INTEGER, (g.p % 12 + 1)::INTEGER, 1)"
-    days = "g.p" if grain == "day" else "(g.p * 7 - 3)"
+        return f"make_date(({p}) // 12, ({p}) % 12 + 1, 1)"
+    days = p if grain == "day" else f"(({p}) * 7 - 3)"
     return f"(DATE '1970-01-01' + ({days})::INTEGER)"
 
 
@@ -71,12 +71,13 @@ def metric_sql(spec: MetricSpec) -> str:
             HAVING count(*) >= {spec.threshold}) GROUP BY p""",
     }[spec.aggregation]
     return f"""
-    WITH e AS (SELECT user_id, event, {_number(spec.grain)} AS p FROM ev),
-    b AS (SELECT min(p) AS first, max(p) AS last FROM e),
-    g AS (SELECT unnest(range(first, last + 1)) AS p, last FROM b),
+    WITH e AS (SELECT user_id, event, ts, {_number(spec.grain)} AS p FROM ev),
+    b AS (SELECT min(p) AS first, max(p) AS last, max(ts)::DATE AS last_day FROM e),
+    g AS (SELECT unnest(range(first, last + 1)) AS p, last_day FROM b),
     v AS ({values})
     SELECT {_start(spec.grain)} AS period_start, coalesce(v.value, 0)::DOUBLE AS value,
-        g.p < g.last AS complete
+        -- complete when the data reach the period's last day
+        {_start(spec.grain, "g.p + 1")} - 1 <= g.last_day AS complete
     FROM g LEFT JOIN v USING (p) ORDER BY g.p
     """
 

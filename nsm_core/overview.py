@@ -7,7 +7,7 @@ import polars as pl
 
 from nsm_core import fmt
 from nsm_core._types import FrameT, Period
-from nsm_core.periods import period_number, period_start
+from nsm_core.periods import first_open_period, period_number, period_start
 from nsm_core.schema import EVENT, REVENUE, TS, USER
 from nsm_core.segments import first_touch
 
@@ -70,7 +70,8 @@ def active_users(events: FrameT, period: Period) -> FrameT:
     """Return distinct active users per calendar period, flagging the unfinished last one.
 
     events(user_id, ts) -> (period_start, active_users, complete)
-    active_users(p) = |{u : u has an event in p}|; complete = p ended before the last event.
+    active_users(p) = |{u : u has an event in p}|; complete = the data reach p's last day
+    (periods.first_open_period).
 
     Example:
         >>> ev = pl.DataFrame(
@@ -84,7 +85,7 @@ def active_users(events: FrameT, period: Period) -> FrameT:
         .group_by("p")
         .agg(active_users=pl.col(USER).n_unique(), last=pl.col("last").first())
         .with_columns(
-            complete=period_number("last", period) > pl.col("p"),
+            complete=pl.col("p") < first_open_period("last", period),
             period_start=period_start("p", period),
         )
         .sort("p")

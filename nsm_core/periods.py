@@ -67,6 +67,23 @@ def period_number(ts: IntoExpr, period: Period) -> pl.Expr:
     return day if period == "day" else (day + 3).floordiv(7)
 
 
+def first_open_period(last_ts: IntoExpr, period: Period) -> pl.Expr:
+    """Return the number of the first calendar period the data do not cover to its end.
+
+    One rule for every page: a period is complete when the data reach its last day, i.e.
+    the last event falls on that day or later (exports are cut at a day boundary, and
+    date-only data stamp every event at midnight). p is complete ⇔ p < period_number of
+    the day after the last event's day.
+
+    Example:
+        >>> from datetime import datetime
+        >>> last = pl.lit(datetime(2024, 3, 31, 0, 5))
+        >>> pl.select(first_open_period(last, "month")).item() == 2024 * 12 + 3  # April
+        True
+    """
+    return period_number(col(last_ts) + pl.duration(days=1), period)
+
+
 def period_start(number: IntoExpr, period: Period) -> pl.Expr:
     """Return the first date (pl.Date) of a calendar period number.
 

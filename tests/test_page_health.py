@@ -81,3 +81,30 @@ def test_attach_guardrails_to_the_north_star_card():
     names = [g.name for g in card.guardrails]
     assert names == ["Refund rate", "Customer churn", "Complaints and tickets", "Gross margin"]
     assert "at most 5.0%" in card.guardrails[0].note
+
+
+@pytest.mark.parametrize("sample", ["meals", "teams", "cdnow"])
+def test_monthly_revenue_arrow_compares_with_the_month_before(sample):
+    # The card says "against the month before": the revenue arrow used to compare with a
+    # year before, so a fall from $35.0k to $22.0k showed a green "+$13.3k".
+    import polars as pl
+
+    from nsm_core.samples import SAMPLES
+
+    events = pl.read_parquet(SAMPLES[sample].events_path)
+    monthly = (
+        events.group_by(pl.col("ts").dt.truncate("1mo").alias("m"))
+        .agg(pl.col("revenue").sum())
+        .sort("m")
+    )
+    # A month is complete when the data reach its last day.
+    last_day = events["ts"].max().date()
+    complete = monthly.filter(
+        (pl.col("m").dt.offset_by("1mo").dt.date() - pl.duration(days=1)) <= last_day
+    )
+    now, before = complete["revenue"].to_list()[-1], complete["revenue"].to_list()[-2]
+    at = open_page(PAGE, sample)
+    reading = next(m for m in at.metric if m.label == "Revenue, last complete month")
+    assert reading.delta.startswith("-" if now < before else "+")
+    assert reading.delta.endswith("vs the month before")
+    assert f"{(now - before) / abs(before):+.1%}" in reading.delta

@@ -24,7 +24,7 @@ from nsm_core.drivers.spec import TreeSpec
 from nsm_core.drivers.templates import NEW_VS_RETURNING, build_tree
 from nsm_core.metrics import MetricSpec, exclude, metric_frame
 from nsm_core.metrics.compute import counted
-from nsm_core.periods import period_number, period_start
+from nsm_core.periods import first_open_period, period_number, period_start
 from nsm_core.retention import lifecycle
 from nsm_core.schema import TS, USER, DataError
 from nsm_core.segments import first_touch
@@ -143,9 +143,10 @@ def _measure_expr(m: Measure, index: dict[Source, int]) -> pl.Expr:
 def _grid(events: pl.LazyFrame, period: Period, cut: Cut | None) -> pl.LazyFrame:
     """Return every period from the first to the last event (× every segment value)."""
     p = period_number(TS, period)
-    grid = events.select(pl.int_range(p.min(), p.max() + 1).alias("_p"), _last=p.max()).select(
-        period_start=period_start("_p", period), complete=pl.col("_p") < pl.col("_last")
-    )
+    grid = events.select(
+        pl.int_range(p.min(), p.max() + 1).alias("_p"),
+        _open=first_open_period(pl.col(TS).max(), period),
+    ).select(period_start=period_start("_p", period), complete=pl.col("_p") < pl.col("_open"))
     if cut is None:
         return grid
     return grid.join(pl.LazyFrame({SEGMENT: list(cut.values)}), how="cross")

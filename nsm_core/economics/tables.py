@@ -11,7 +11,7 @@ from typing import Final, Literal, TypeAlias
 import polars as pl
 
 from nsm_core.economics.rfm import TimeUnit
-from nsm_core.periods import period_number
+from nsm_core.periods import first_open_period, period_number
 from nsm_core.schema import EVENT, REVENUE, TS, USER
 from nsm_core.segments import NO_SEGMENT, first_touch
 
@@ -168,5 +168,4 @@ def last_complete_month(events: pl.LazyFrame) -> pl.LazyFrame:
         >>> last_complete_month(ev).collect().item() == 2024 * 12 + 2
         True
     """
-    tomorrow = pl.col(TS).max() + pl.duration(days=1)
-    return events.select(last_month=period_number(tomorrow, "month") - 1)
+    return events.select(last_month=first_open_period(pl.col(TS).max(), "month") - 1)

@@ -17,7 +17,7 @@ from nsm_core.health.signals import SIGNAL_TITLES, Signals
 from nsm_core.stats import wilson_interval, z_value
 
 MONTH_BEFORE: Final = "the month before"
-YEAR_BEFORE: Final = "the same period a year before"
+YEAR_BEFORE: Final = "the same months a year before"
 NEEDS_REVENUE: Final = "a revenue column (money per event; refunds negative)"
 
 
@@ -52,15 +52,16 @@ def business(monthly: pl.DataFrame, econ: UnitEconomics | None) -> Family:
         >>> m = pl.DataFrame(
         ...     {"month": [24299, 24300], "complete": [True, True], "revenue": [5.0, 7.0]}
         ... )
-        >>> business(m, None).readings[0].value
-        7.0
+        >>> [(r.value, r.previous) for r in business(m, None).readings]
+        [(7.0, None), (7.0, 5.0)]
     """
     done = _complete(monthly)
     if done.is_empty() or done["revenue"].abs().sum() == 0:
         return Family("business", needs=f"{NEEDS_REVENUE} and one complete month")
     ytd, ytd_before = _ytd(done)
-    last = done.row(-1, named=True)
-    year_ago = done.filter(pl.col("month") == last["month"] - 12)["revenue"]
+    # Every monthly reading on the card compares with the month before (the card says so);
+    # only year to date, which has no month before, compares with a year earlier.
+    last, before = _last_two(done, "revenue")
     readings = [
         Reading(
             "Revenue, year to date",
@@ -72,11 +73,11 @@ def business(monthly: pl.DataFrame, econ: UnitEconomics | None) -> Family:
         ),
         Reading(
             "Revenue, last complete month",
-            float(last["revenue"]),
+            last,
             "money",
             "Σ revenue net of refunds",
-            float(year_ago[0]) if len(year_ago) else None,
-            "the same month a year before",
+            before,
+            MONTH_BEFORE,
         ),
     ]
     if econ is not None:

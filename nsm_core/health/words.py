@@ -23,21 +23,28 @@ STATE_ICONS: Final[dict[State, str]] = {
 
 
 def delta(reading: Reading) -> str | None:
-    """Return the change on the compared period, signed, in the reading's unit.
+    """Return the change on the compared period, signed, in the reading's unit, and against what.
+
+    The arrow Streamlit draws follows the sign, so the text must say what it compares with.
 
     Example:
-        >>> delta(Reading("Churn", 0.10, "share", "", previous=0.08))
-        '+2.0 pp'
-        >>> delta(Reading("Revenue", 90.0, "money", "", previous=100.0))
-        '-$10.00'
+        >>> delta(
+        ...     Reading("Churn", 0.10, "share", "", previous=0.08, compared_with="the month before")
+        ... )
+        '+2.0 pp vs the month before'
+        >>> delta(Reading("Revenue", 22_000.0, "money", "", previous=35_000.0))
+        '-$13.0k (-37.1%)'
     """
     change = reading.change
     if change is None:
         return None
+    versus = f" vs {reading.compared_with}" if reading.compared_with else ""
     if reading.unit == "share":
-        return fmt.points(change)
-    text = show(abs(change), reading.unit)
-    return ("-" if change < 0 else "+") + text.lstrip("+")
+        return fmt.points(change) + versus
+    text = ("-" if change < 0 else "+") + show(abs(change), reading.unit).lstrip("+")
+    if reading.previous:
+        text += f" ({change / abs(reading.previous):+.1%})"
+    return text + versus
 
 
 def reading_help(reading: Reading) -> str:
@@ -62,14 +69,15 @@ def as_of_caption(card: Scorecard) -> str:
 
     Example:
         >>> from datetime import date
-        >>> as_of_caption(Scorecard((), date(2025, 3, 1)))
-        'Monthly numbers are for March 2025, the last complete month, against the month before.'
+        >>> print(as_of_caption(Scorecard((), date(2025, 3, 1))))  # doctest: +NORMALIZE_WHITESPACE
+        Monthly numbers are for March 2025, the last complete month, against the month before
+        (year to date: against the same months a year before).
     """
     if card.as_of is None:
         return "The data has no complete calendar month yet; monthly numbers are missing."
     return (
         f"Monthly numbers are for {fmt.period_name(card.as_of, 'month')}, the last complete "
-        "month, against the month before."
+        "month, against the month before (year to date: against the same months a year before)."
     )
 
 

@@ -11,7 +11,14 @@ import polars as pl
 
 from nsm_core._types import FrameT
 from nsm_core.metrics.spec import Exclusions, Filter, MetricSpec
-from nsm_core.periods import US_PER_DAY, day_number, epoch_us, period_number, period_start
+from nsm_core.periods import (
+    US_PER_DAY,
+    day_number,
+    epoch_us,
+    first_open_period,
+    period_number,
+    period_start,
+)
 from nsm_core.schema import ACCOUNT, EVENT, REVENUE, TS, USER, DataError
 from nsm_core.segments import first_touch_value
 
@@ -147,7 +154,10 @@ def metric_frame(
     # Period numbers are monotone in time: number the first and last instants only.
     first = period_number(pl.col(TS).min(), spec.grain).fill_null(0)
     last = period_number(pl.col(TS).max(), spec.grain).fill_null(-1)
-    grid = lazy.select(pl.int_range(first, last + 1, dtype=pl.Int64).alias(P), _last=last)
+    grid = lazy.select(
+        pl.int_range(first, last + 1, dtype=pl.Int64).alias(P),
+        _open=first_open_period(pl.col(TS).max(), spec.grain),
+    )
     if segment:
         grid = grid.join(values.select(SEGMENT).unique(), how="cross")
     value = pl.col("value").cast(pl.Float64)
@@ -158,7 +168,7 @@ def metric_frame(
         .with_columns(
             period_start=period_start(P, spec.grain),
             value=value,
-            complete=pl.col(P) < pl.col("_last"),
+            complete=pl.col(P) < pl.col("_open"),
         )
         .sort(keys)
         .select("period_start", *([SEGMENT] if segment else []), "value", "complete")
