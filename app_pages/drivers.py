@@ -2,6 +2,7 @@ import streamlit as st
 
 from components import cached, render, state
 from components import inputs_drivers as inputs
+from components.north_star import adopted
 from nsm_core import drivers, fmt
 from nsm_core.charts import drivers as charts
 from nsm_core.schema import DataError
@@ -20,7 +21,7 @@ st.caption(
 )
 
 source = state.source()
-north_star = inputs.north_star_root(state.north_star_card())
+north_star = inputs.north_star_root(adopted(source))
 spec = inputs.edited(source, inputs.tree_spec(source, north_star))
 try:
     values = cached.driver_tree(source, spec)

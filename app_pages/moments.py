@@ -2,6 +2,7 @@ import streamlit as st
 
 from components import cached, render, state
 from components import inputs_moments as inputs
+from components.north_star import adopted
 from nsm_core import fmt, moments
 from nsm_core.charts import moments as charts
 from nsm_core.moments import text
@@ -23,7 +24,7 @@ st.caption(
 source = state.source()
 segments = cached.segments(source)
 catalog = cached.event_catalog(source)
-card = state.north_star_card()
+card = adopted(source)
 spec = inputs.moment_spec(segments, catalog, card, () if card else cached.metric_templates(source))
 st.caption(text.outcome_caption(spec))
 try:

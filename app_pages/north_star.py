@@ -1,6 +1,6 @@
 import streamlit as st
 
-from components import cached, render, state
+from components import cached, north_star, render, state
 from components import inputs_metrics as inputs
 from nsm_core import governance as gov
 from nsm_core.charts import metrics as charts
@@ -23,7 +23,7 @@ imported = inputs.card_import()
 if imported is not None:
     state.set_north_star_card(imported)
     st.success(f"Imported the card of {imported.spec.name} (version {imported.version}).")
-card = state.north_star_card()
+card = north_star.adopted(source)
 
 
 def show_series(spec: MetricSpec) -> None:
@@ -69,7 +69,7 @@ if view == "define":
     show_series(proposal)
     if card is None:
         if st.button("Adopt as our North Star", type="primary", icon=":material/star:"):
-            state.set_north_star_card(gov.new_card(proposal))
+            state.set_north_star_card(gov.new_card(proposal, dataset=source.name))
             st.rerun()
     elif proposal == card.spec:
         st.info("This is the current definition of the North Star.", icon=":material/check:")

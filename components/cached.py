@@ -183,6 +183,13 @@ def metric_templates(source: DataSource) -> tuple[nsm_metrics.TemplateFit, ...]:
     return nsm_metrics.fit_all(names, frame.columns)
 
 
+@st.cache_data(max_entries=16)
+def metric_gaps(source: DataSource, spec: nsm_metrics.MetricSpec) -> tuple[str, ...]:
+    """Return what a metric counts that this dataset lacks (empty when it fits)."""
+    names = event_catalog(source).get_column("event").to_list()
+    return nsm_metrics.data_gaps(spec, names, events(source).columns)
+
+
 @st.cache_data(max_entries=32, show_spinner="Computing the metric…")
 def metric(source: DataSource, spec: nsm_metrics.MetricSpec) -> pl.DataFrame:
     """Return the metric's value per period (period_start, value, complete)."""

@@ -12,10 +12,11 @@ from typing import Final, Literal
 
 import streamlit as st
 
-from nsm_core import scenarios
+from nsm_core import governance, scenarios
 from nsm_core.governance import GovernanceCard
 from nsm_core.metrics import MetricSpec
 from nsm_core.samples import DEFAULT_SAMPLE, SAMPLES
+from nsm_core.schema import DataError
 
 # Widget keys (the sidebar's widgets write these; everything else reads them through here).
 KIND: Final = "source_kind"
@@ -184,8 +185,9 @@ def north_star_card() -> GovernanceCard | None:
 
 
 def set_north_star_card(card: GovernanceCard | None) -> None:
-    """Remember the North Star's governance card (None forgets it)."""
+    """Remember the North Star's governance card (None forgets it), in the session and link."""
     st.session_state[NORTH_STAR_CARD] = card
+    keep_in_link()
 
 
 def north_star_draft() -> MetricSpec | None:
@@ -216,3 +218,50 @@ def card_import_done(file_id: str) -> bool:
 def mark_card_imported(file_id: str) -> None:
     """Remember that the uploaded card file `file_id` has been imported."""
     st.session_state[NORTH_STAR_IMPORT] = file_id
+
+
+# The link: what a reload or a shared URL keeps (the sample and the adopted North Star).
+LINK_SAMPLE: Final = "sample"
+LINK_NORTH_STAR: Final = "north_star"
+LINK_READ: Final = "link_read"
+
+
+def restore_from_link() -> str | None:
+    """On a session's first run, take the sample and the North Star from the link.
+
+    Returns why the link's North Star was ignored, when it was damaged (None otherwise).
+    """
+    if st.session_state.get(LINK_READ):
+        return None
+    st.session_state[LINK_READ] = True
+    sample = st.query_params.get(LINK_SAMPLE)
+    if sample in SAMPLES and SAMPLE not in st.session_state:
+        st.session_state[SAMPLE] = sample
+    token = st.query_params.get(LINK_NORTH_STAR)
+    if not token or NORTH_STAR_CARD in st.session_state:
+        return None
+    try:
+        st.session_state[NORTH_STAR_CARD] = governance.from_token(token)
+    except DataError as err:
+        return f"{err} No North Star is adopted yet."
+    return None
+
+
+def _set_param(key: str, value: str | None) -> None:
+    if value is None:
+        st.query_params.pop(key, None)
+    elif st.query_params.get(key) != value:
+        st.query_params[key] = value
+
+
+def keep_in_link() -> None:
+    """Write the sample and the adopted North Star into the page's link (a reload keeps them).
+
+    An upload cannot travel in a link, so with one the sample is left out; a card whose
+    change log is too long for a link is left out too (it still exports as JSON).
+    """
+    _set_param(LINK_SAMPLE, None if wants_upload() else sample_key())
+    card = north_star_card()
+    token = governance.to_token(card) if card is not None else None
+    fits = token is not None and len(token) <= governance.MAX_TOKEN_CHARS
+    _set_param(LINK_NORTH_STAR, token if fits else None)

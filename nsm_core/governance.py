@@ -13,13 +13,15 @@ from typing import Any, Final
 
 import polars as pl
 
-from nsm_core import fmt
+from nsm_core import fmt, links
 from nsm_core.metrics import MetricSpec, compute_metric, parse_json
 from nsm_core.metrics.words import describe, exclusion_words, filter_words, inclusions
 from nsm_core.schema import DataError
 
 FORMAT: Final = "north-star-lab/governance-card"
 FORMAT_VERSION: Final = 1
+# A card with a long change log would make a link too long to share; it still exports.
+MAX_TOKEN_CHARS: Final = 6_000
 GRAIN_WORDS: Final = {
     "day": "calendar day (UTC)",
     "week": "calendar week, Monday to Sunday (UTC)",
@@ -55,7 +57,8 @@ class GovernanceCard:
     """The written-down North Star: spec, definition, owner, version, guardrails, changes.
 
     version starts at 1 and goes up by one with each change; definition is the plain-words
-    sentence (generated from the spec unless the owner wrote their own).
+    sentence (generated from the spec unless the owner wrote their own); dataset names the
+    data it was adopted on, so a card opened on other data can say so.
     """
 
     spec: MetricSpec
@@ -63,6 +66,7 @@ class GovernanceCard:
     version: int = 1
     guardrails: tuple[Guardrail, ...] = ()
     changes: tuple[Change, ...] = field(default=())
+    dataset: str = ""
 
     @property
     def owner(self) -> str:
@@ -70,14 +74,16 @@ class GovernanceCard:
         return self.spec.owner
 
 
-def new_card(spec: MetricSpec, definition: str = "") -> GovernanceCard:
+def new_card(spec: MetricSpec, definition: str = "", dataset: str = "") -> GovernanceCard:
     """Return version 1 of a card for `spec`; the definition defaults to `describe(spec)`.
 
     Example:
         >>> new_card(MetricSpec("WAU")).version
         1
     """
-    return GovernanceCard(spec=spec, definition=definition.strip() or describe(spec))
+    return GovernanceCard(
+        spec=spec, definition=definition.strip() or describe(spec), dataset=dataset
+    )
 
 
 def change(
@@ -218,6 +224,7 @@ def to_dict(card: GovernanceCard) -> dict[str, Any]:
         "format_version": FORMAT_VERSION,
         "definition": card.definition,
         "version": card.version,
+        "dataset": card.dataset,
         "spec": card.spec.to_dict(),
         "guardrails": [
             {"name": g.name, "note": g.note, "spec": g.spec.to_dict() if g.spec else None}
@@ -284,6 +291,7 @@ def from_dict(data: dict[str, Any]) -> GovernanceCard:
             version=int(data["version"]),
             guardrails=tuple(_guardrail(g) for g in data.get("guardrails") or ()),
             changes=tuple(_change(c) for c in data.get("changes") or ()),
+            dataset=str(data.get("dataset") or ""),
         )
     except (KeyError, TypeError, AttributeError) as err:
         raise DataError(f"The card is missing or mistypes a field: {err}.") from err
@@ -303,6 +311,51 @@ def from_json(text: str | bytes) -> GovernanceCard:
     return from_dict(parse_json(text, "governance card"))
 
 
+def gaps_warning(card: GovernanceCard, gaps: tuple[str, ...], dataset: str) -> str:
+    """Return the warning for a North Star opened on data that lacks what it counts.
+
+    Example:
+        >>> card = new_card(MetricSpec("Weekly orders", events=("order",)), dataset="Meals")
+        >>> print(
+        ...     gaps_warning(card, ("event 'order'",), "Team chat")
+        ... )  # doctest: +NORMALIZE_WHITESPACE
+        The North Star **Weekly orders** (adopted on Meals) counts event 'order', which
+        Team chat does not have, so it reads 0 here. Adopt a North Star for this data on the
+        North Star page, or switch back to the data it was adopted on.
+    """
+    where = f" (adopted on {card.dataset})" if card.dataset and card.dataset != dataset else ""
+    return (
+        f"The North Star **{card.spec.name}**{where} counts {' and '.join(gaps)}, which "
+        f"{dataset} does not have, so it reads 0 here. Adopt a North Star for this data on "
+        "the North Star page, or switch back to the data it was adopted on."
+    )
+
+
+def to_token(card: GovernanceCard) -> str:
+    """Return the card as a URL token, so a reload or a shared link keeps the North Star.
+
+    Example:
+        >>> card = new_card(MetricSpec("WAU"), dataset="Meal delivery")
+        >>> from_token(to_token(card)) == card
+        True
+    """
+    return links.pack(to_dict(card))
+
+
+def from_token(token: str) -> GovernanceCard:
+    """Return the card in a URL token; raise DataError when the link is damaged."""
+    try:
+        data = links.unpack(token, max_chars=MAX_TOKEN_CHARS)
+    except links.LinkError:
+        raise DataError(
+            "The North Star in this link is damaged.",
+            fix="Import the card's JSON file on the North Star page, or adopt it again.",
+        ) from None
+    if not isinstance(data, dict):
+        raise DataError("The North Star in this link is not a governance card.")
+    return from_dict(data)
+
+
 def _cell(text: str) -> str:
     """Return text safe inside a Markdown table cell (pipes escaped, one line)."""
     return text.replace("|", "\\|").replace("\n", " ")
@@ -313,6 +366,7 @@ def _rows(card: GovernanceCard) -> list[tuple[str, str]]:
     excluded = exclusion_words(spec.exclusions)
     return [
         ("Owner", spec.owner or "(not set)"),
+        ("Adopted on", card.dataset or "(not recorded)"),
         ("Version", str(card.version)),
         ("Type", spec.kind),
         ("Unit", spec.unit or "(none)"),

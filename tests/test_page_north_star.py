@@ -4,7 +4,8 @@ import json
 from datetime import date
 
 import pytest
-from apptest_helpers import open_page, texts
+from apptest_helpers import APP, TIMEOUT, open_page, texts
+from streamlit.testing.v1 import AppTest
 
 from components import state
 from nsm_core import governance as gov
@@ -132,3 +133,44 @@ def test_import_round_trip_and_broken_files():
     payload = json.dumps({"name": "not a card"}).encode()
     foreign.file_uploader(key="ns_import").upload("x.json", payload, "application/json").run()
     assert "not a North Star governance card" in texts(foreign)
+
+
+def test_card_on_other_data_says_what_it_lacks():
+    # Adopted on meals, opened on teams: the card used to show 0 orders with no warning.
+    at = _adopt(open_page(PAGE, "meals"), "Orders per week")
+    assert at.session_state[state.NORTH_STAR_CARD].dataset.startswith("Meal delivery")
+    assert not at.warning
+    at.selectbox(key=state.SAMPLE).set_value("teams").run()
+    warning = " ".join(w.value for w in at.warning)
+    assert "counts event 'order'" in warning
+    assert "adopted on Meal delivery" in warning
+    assert "| Adopted on | Meal delivery" in texts(at)
+    at.selectbox(key=state.SAMPLE).set_value("meals").run()
+    assert not at.warning
+
+
+def test_reload_keeps_the_adopted_card_and_the_sample():
+    # The link carries the sample and the card: a reload used to lose the adopted card.
+    at = open_page(PAGE, "teams")
+    at = _adopt(at, "Weekly active teams")
+    params = {k: at.query_params[k] for k in (state.LINK_SAMPLE, state.LINK_NORTH_STAR)}
+    assert params[state.LINK_SAMPLE] == "teams"
+
+    reloaded = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    reloaded.query_params.update(params)
+    reloaded.run()
+    reloaded.switch_page(PAGE).run()
+    assert not reloaded.exception
+    card = reloaded.session_state[state.NORTH_STAR_CARD]
+    assert card == at.session_state[state.NORTH_STAR_CARD]
+    assert reloaded.session_state[state.SAMPLE] == "teams"
+    assert "# North Star: Weekly active teams" in texts(reloaded)
+
+
+def test_damaged_link_says_so_and_adopts_nothing():
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params[state.LINK_NORTH_STAR] = "damaged"
+    at.run()
+    assert not at.exception
+    assert "The North Star in this link is damaged" in at.warning[0].value
+    assert state.NORTH_STAR_CARD not in at.session_state

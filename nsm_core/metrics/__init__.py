@@ -1,6 +1,12 @@
 """Metrics: MetricSpec (any metric computable from events), compute_metric, templates."""
 
-from nsm_core.metrics.compute import compute_metric, exclude, filter_expr, metric_frame
+from nsm_core.metrics.compute import (
+    compute_metric,
+    data_gaps,
+    exclude,
+    filter_expr,
+    metric_frame,
+)
 from nsm_core.metrics.spec import (
     AGGREGATIONS,
     ENTITIES,
@@ -39,6 +45,7 @@ __all__ = [
     "Template",
     "TemplateFit",
     "compute_metric",
+    "data_gaps",
     "describe",
     "event_metrics",
     "exclude",

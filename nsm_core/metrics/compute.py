@@ -5,6 +5,7 @@ expressions over integer period numbers (nsm_core/periods.py); the result is col
 once, at the edge, by `compute_metric`.
 """
 
+from collections.abc import Iterable
 from typing import Final
 
 import polars as pl
@@ -122,13 +123,40 @@ def _with_entity(events: pl.LazyFrame, spec: MetricSpec, segment: str | None) ->
     return events.with_columns(entity, period_number(TS, spec.grain).alias(P), *extra)
 
 
+def needed_columns(spec: MetricSpec) -> set[str]:
+    """Return the columns a metric reads beyond user, event and time (filters, sums, accounts).
+
+    Example:
+        >>> sorted(needed_columns(MetricSpec("Seats", entity="account")))
+        ['account_id']
+    """
+    need = {f.column for f in (*spec.filters, *spec.exclusions.user_filters)}
+    need |= (
+        {spec.value_column} if spec.aggregation == "property_sum" and spec.value_column else set()
+    )
+    return need | ({ACCOUNT} if spec.entity == "account" else set())
+
+
+def data_gaps(
+    spec: MetricSpec, event_names: Iterable[str], columns: Iterable[str]
+) -> tuple[str, ...]:
+    """Return what a metric counts that a dataset lacks, in words (empty when it fits).
+
+    A metric defined on one dataset and opened on another can read 0 everywhere; this says
+    why before anyone acts on the 0.
+
+    Example:
+        >>> data_gaps(MetricSpec("Orders", events=("order",)), ["message"], ["user_id"])
+        ("event 'order'",)
+    """
+    names, have = set(event_names), set(columns)
+    events = [f"event {e!r}" for e in spec.events if e not in names]
+    return (*events, *(f"column {c!r}" for c in sorted(needed_columns(spec) - have)))
+
+
 def _require_columns(events: pl.LazyFrame, spec: MetricSpec, segment: str | None) -> None:
     have = set(events.collect_schema().names())
-    need = {f.column for f in (*spec.filters, *spec.exclusions.user_filters)}
-    need |= {spec.value_column} if spec.aggregation == "property_sum" else set()
-    need |= {ACCOUNT} if spec.entity == "account" else set()
-    need |= {segment} if segment else set()
-    missing = sorted(need - have - {None})
+    missing = sorted(needed_columns(spec) - have | ({segment} - have if segment else set()))
     if missing:
         raise DataError(
             f"The metric {spec.name!r} needs column(s) {', '.join(missing)}, "
