@@ -41,6 +41,8 @@ st.caption(
     f"Each box: the driver's value in {period_words} and its change from the period "
     "before. + and × on the arrows say how drivers combine into the box above."
 )
+with st.expander("The tree as a list", icon=":material/format_list_bulleted:"):
+    st.markdown(drivers.outline(snap))
 render.download(snap, name="driver tree values")
 for line in drivers.edit_captions(values.root, spec.edits):
     st.caption(line)
@@ -49,7 +51,7 @@ render.chart(
     charts.sparklines_chart(history),
     history,
     name="driver history",
-    caption="The last periods of every driver; the last point is usually a period in progress.",
+    caption="The last 16 periods of every driver; the dashed end is the period in progress.",
 )
 render.warnings(values.warnings)
 

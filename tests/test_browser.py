@@ -69,3 +69,32 @@ def test_upload_csv_then_visit_pages(page: Page, streamlit_server: str, shots: P
         expect(page.get_by_role("heading", name=spec.title, exact=True).first).to_be_visible()
         assert_clean(page)
     page.screenshot(path=str(shots / "after_upload.png"), full_page=True)
+
+
+OVERFLOW_JS = """() => {
+  const width = document.documentElement.clientWidth;
+  return [...document.querySelectorAll('[data-testid="stMain"] [data-testid]')]
+    .filter((el) => {
+      const r = el.getBoundingClientRect();
+      return r.width > 0 && r.right > width + 2;
+    })
+    .map((el) => el.getAttribute('data-testid'));
+}"""
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=lambda p: p.url_path)
+def test_page_fits_a_phone(browser, streamlit_server: str, shots: Path, spec):
+    # 390 px wide (an iPhone 14), dark mode: nothing may stick out sideways (the driver
+    # sparklines were 901 px wide), and the page still renders cleanly.
+    context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme="dark")
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    try:
+        page.goto(f"{streamlit_server}/{'' if spec.default else spec.url_path}")
+        wait_for_app(page)
+        page.wait_for_timeout(1500)  # charts size themselves after the script ends
+        assert_clean(page)
+        assert page.evaluate(OVERFLOW_JS) == []
+        page.screenshot(path=str(shots / f"{spec.url_path}_390_dark.png"))
+    finally:
+        context.close()

@@ -6,6 +6,8 @@ import altair as alt
 import polars as pl
 
 HEIGHT: Final = 320
+# Readable on Streamlit's light and dark backgrounds alike (marks that are not data colours).
+NEUTRAL: Final = "#868e96"
 BAR_PX: Final = 24
 PALETTE: Final = (
     "#3b5bdb",
@@ -32,9 +34,85 @@ FORMAT: Final[dict[str, str]] = {
 def titled(chart: alt.Chart, title: str, subtitle: str | None = None) -> alt.Chart:
     """Return `chart` with a title (and optional subtitle), container width and our height."""
     return chart.properties(
-        title=alt.TitleParams(title, subtitle=subtitle or alt.Undefined, anchor="start"),
+        title=alt.TitleParams(
+            title, subtitle=subtitle or alt.Undefined, subtitleColor=NEUTRAL, anchor="start"
+        ),
         width="container",
         height=HEIGHT,
+    )
+
+
+IN_PROGRESS: Final = "a dashed line and a hollow point mark the period still in progress"
+
+
+def with_tail(data: pl.DataFrame, *, x: str, series: str | None = None) -> pl.DataFrame:
+    """Return `data` with `_tail`: the rows drawn dashed (the last complete one and after).
+
+    The unfinished last period has fewer days in it, so drawn like the others it reads as a
+    plunge; the dashed tail joins it to the last complete period without claiming a trend.
+
+    Example:
+        >>> from datetime import date
+        >>> df = pl.DataFrame({"d": [1, 2, 3], "complete": [True, True, False]})
+        >>> with_tail(df, x="d")["_tail"].to_list()
+        [False, True, True]
+    """
+    keys = [series] if series else []
+    last_done = pl.col(x).filter(pl.col("complete")).max()
+    last_done = last_done.over(keys) if keys else last_done
+    return data.with_columns(_tail=~pl.col("complete") | (pl.col(x) == last_done))
+
+
+def progress_line(
+    data: pl.DataFrame,
+    *,
+    x: str,
+    y: str,
+    x_title: str,
+    y_title: str,
+    y_format: str = ",.0f",
+    series: str | None = None,
+) -> alt.LayerChart:
+    """Return a line over periods, solid where complete, dashed into the unfinished period.
+
+    data(x, y, complete[, series]); the points of unfinished periods are hollow, and the
+    scales are padded so the last point is never clipped by the plot's edge.
+
+    Example:
+        >>> from datetime import date
+        >>> df = pl.DataFrame(
+        ...     {"d": [date(2025, 1, 6), date(2025, 1, 13)], "n": [5, 2], "complete": [True, False]}
+        ... )
+        >>> chart = progress_line(df, x="d", y="n", x_title="Week", y_title="Users")
+        >>> [layer["mark"].get("strokeDash") for layer in chart.to_dict()["layer"]]
+        [None, [5, 4], None]
+    """
+    colour = (
+        alt.Color(f"{series}:N", title=series, scale=colour_scale())
+        if series
+        else alt.value(PALETTE[0])
+    )
+    tooltip = [
+        *([alt.Tooltip(f"{series}:N", title=series)] if series else []),
+        alt.Tooltip(f"{x}:T", title=x_title),
+        alt.Tooltip(f"{y}:Q", title=y_title, format=y_format),
+        alt.Tooltip("complete:N", title="Period complete"),
+    ]
+    base = alt.Chart(with_tail(data, x=x, series=series)).encode(
+        x=alt.X(f"{x}:T", title=x_title, scale=alt.Scale(padding=8)),
+        y=alt.Y(
+            f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format), scale=alt.Scale(padding=8)
+        ),
+        color=colour,
+        tooltip=tooltip,
+        **({"detail": alt.Detail(f"{series}:N")} if series else {}),
+    )
+    hollow = alt.value("transparent")
+    fill = alt.condition("datum.complete", colour, hollow)
+    return alt.layer(
+        base.transform_filter("datum.complete").mark_line(),
+        base.transform_filter("datum._tail").mark_line(strokeDash=[5, 4], opacity=0.7),
+        base.mark_point(size=40, filled=False, strokeWidth=1.5).encode(fill=fill),
     )
 
 

@@ -5,12 +5,13 @@ from typing import Final
 import altair as alt
 import polars as pl
 
-from nsm_core.charts._base import FORMAT, PALETTE, titled
+from nsm_core.charts._base import FORMAT, IN_PROGRESS, NEUTRAL, PALETTE, titled, with_tail
 
 UP: Final = "#d3f9d8"
 DOWN: Final = "#ffe3e3"
 FLAT: Final = "#f1f3f5"
 OP_SYMBOL: Final = {"sum": "+", "product": "×"}
+SPARK_WIDTH: Final = 125
 _UNIT_FORMAT: Final = {"money": "money", "share": "pct1", "ratio": "num", "count": "count"}
 
 
@@ -128,7 +129,7 @@ def waterfall_chart(frame: pl.DataFrame, *, title: str, unit: str = "count") -> 
     return titled(chart, title, "Parts add up exactly to the change of the root")
 
 
-def sparklines_chart(history: pl.DataFrame, *, columns: int = 4) -> alt.FacetChart:
+def sparklines_chart(history: pl.DataFrame, *, columns: int = 2) -> alt.FacetChart:
     """Return one small line chart per node (own y scale), in tree order.
 
     history(period_start, complete, key, label, value) from drivers.history.
@@ -148,29 +149,40 @@ def sparklines_chart(history: pl.DataFrame, *, columns: int = 4) -> alt.FacetCha
         True
     """
     order = list(dict.fromkeys(history.get_column("label").to_list()))
-    base = (
-        alt.Chart(history)
-        .mark_line(point=alt.OverlayMarkDef(size=12), color=PALETTE[0])
-        .encode(
-            x=alt.X(
-                "period_start:T",
-                title=None,
-                axis=alt.Axis(format="%d %b", labelAngle=0, tickCount=3),
-            ),
-            y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False), axis=alt.Axis(tickCount=3)),
-            tooltip=[
-                alt.Tooltip("label:N", title="Driver"),
-                alt.Tooltip("period_start:T", title="Period starting"),
-                alt.Tooltip("value:Q", title="Value", format=",.4~g"),
-                alt.Tooltip("complete:N", title="Period complete"),
-            ],
-        )
-        .properties(width=170, height=60)
+    data = with_tail(history, x="period_start", series="key")
+    base = alt.Chart(data).encode(
+        x=alt.X(
+            "period_start:T",
+            title=None,
+            axis=alt.Axis(format="%b %y", labelAngle=0, tickCount=3),
+            scale=alt.Scale(padding=4),
+        ),
+        y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False), axis=alt.Axis(tickCount=3)),
+        tooltip=[
+            alt.Tooltip("label:N", title="Driver"),
+            alt.Tooltip("period_start:T", title="Period starting"),
+            alt.Tooltip("value:Q", title="Value", format=",.4~g"),
+            alt.Tooltip("complete:N", title="Period complete"),
+        ],
     )
+    hollow = alt.condition("datum.complete", alt.value(PALETTE[0]), alt.value("transparent"))
+    layers = alt.layer(
+        base.transform_filter("datum.complete").mark_line(color=PALETTE[0]),
+        base.transform_filter("datum._tail").mark_line(color=PALETTE[0], strokeDash=[3, 3]),
+        base.mark_point(size=12, color=PALETTE[0], filled=False).encode(fill=hollow),
+    ).properties(width=SPARK_WIDTH, height=60)
+    # Two fixed-width columns fit a 390 px phone screen; a facet cannot follow the width.
     return (
-        base.facet(facet=alt.Facet("label:N", sort=order, title=None), columns=columns)
+        layers.facet(facet=alt.Facet("label:N", sort=order, title=None), columns=columns)
         .resolve_scale(y="independent")
-        .properties(title=alt.TitleParams("Every driver over time", anchor="start"))
+        .properties(
+            title=alt.TitleParams(
+                "Every driver over time",
+                subtitle=IN_PROGRESS,
+                subtitleColor=NEUTRAL,
+                anchor="start",
+            )
+        )
     )
 
 

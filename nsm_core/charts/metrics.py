@@ -3,13 +3,13 @@
 import altair as alt
 import polars as pl
 
-from nsm_core.charts._base import PALETTE, colour_scale, titled
+from nsm_core.charts._base import IN_PROGRESS, PALETTE, colour_scale, progress_line, titled
 
 _GRAIN = {"day": "Day", "week": "Week", "month": "Month"}
 
 
 def metric_chart(data: pl.DataFrame, name: str, unit: str, grain: str) -> alt.LayerChart:
-    """Return a metric per period; the unfinished last period is drawn hollow.
+    """Return a metric per period; the unfinished last period is drawn dashed and hollow.
 
     data(period_start, value, complete)
 
@@ -21,21 +21,15 @@ def metric_chart(data: pl.DataFrame, name: str, unit: str, grain: str) -> alt.La
         >>> metric_chart(df, "Weekly orders", "orders", "week").to_dict()["title"]["text"]
         'Weekly orders'
     """
-    x_title = f"{_GRAIN[grain]} starting"
-    base = alt.Chart(data).encode(
-        x=alt.X("period_start:T", title=x_title),
-        y=alt.Y("value:Q", title=unit.capitalize() or "Value", axis=alt.Axis(format=",.4~f")),
-        tooltip=[
-            alt.Tooltip("period_start:T", title=x_title),
-            alt.Tooltip("value:Q", title=unit or "Value", format=",.2f"),
-            alt.Tooltip("complete:N", title="Period complete"),
-        ],
+    line = progress_line(
+        data,
+        x="period_start",
+        y="value",
+        x_title=f"{_GRAIN[grain]} starting",
+        y_title=unit.capitalize() or "Value",
+        y_format=",.4~f",
     )
-    line = base.mark_line(color=PALETTE[0])
-    points = base.mark_point(filled=True, color=PALETTE[0]).encode(
-        fill=alt.condition("datum.complete", alt.value(PALETTE[0]), alt.value("white"))
-    )
-    return titled(alt.layer(line, points), name, "A hollow point marks a period still in progress")
+    return titled(line, name, IN_PROGRESS.capitalize())
 
 
 def both_ways_chart(data: pl.DataFrame, name: str, unit: str) -> alt.Chart:

@@ -4,7 +4,7 @@ import altair as alt
 import polars as pl
 
 from nsm_core._types import Period
-from nsm_core.charts._base import PALETTE, bars, colour_scale, titled
+from nsm_core.charts._base import IN_PROGRESS, bars, colour_scale, progress_line, titled
 
 _ACTIVE_TITLE = {
     "day": "Daily active users",
@@ -14,7 +14,7 @@ _ACTIVE_TITLE = {
 
 
 def active_users_chart(data: pl.DataFrame, period: Period) -> alt.Chart:
-    """Return active users per period; the unfinished last period is drawn hollow.
+    """Return active users per period; the unfinished last period is drawn dashed and hollow.
 
     data(period_start, active_users, complete)
 
@@ -26,24 +26,14 @@ def active_users_chart(data: pl.DataFrame, period: Period) -> alt.Chart:
         >>> active_users_chart(df, "week").to_dict()["title"]["text"]
         'Weekly active users'
     """
-    base = alt.Chart(data).encode(
-        x=alt.X("period_start:T", title=f"{period.capitalize()} starting"),
-        y=alt.Y("active_users:Q", title="Active users", axis=alt.Axis(format=",.0f")),
-        tooltip=[
-            alt.Tooltip("period_start:T", title=f"{period.capitalize()} starting"),
-            alt.Tooltip("active_users:Q", title="Active users", format=",.0f"),
-            alt.Tooltip("complete:N", title="Period complete"),
-        ],
+    line = progress_line(
+        data,
+        x="period_start",
+        y="active_users",
+        x_title=f"{period.capitalize()} starting",
+        y_title="Active users",
     )
-    line = base.mark_line(color=PALETTE[0])
-    points = base.mark_point(filled=True, color=PALETTE[0]).encode(
-        fill=alt.condition("datum.complete", alt.value(PALETTE[0]), alt.value("white"))
-    )
-    return titled(
-        alt.layer(line, points),
-        _ACTIVE_TITLE[period],
-        "Distinct users with any event; a hollow point marks a period still in progress",
-    )
+    return titled(line, _ACTIVE_TITLE[period], f"Distinct users with any event; {IN_PROGRESS}")
 
 
 def new_users_chart(data: pl.DataFrame, period: Period, segment_title: str) -> alt.Chart:

@@ -109,6 +109,43 @@ def snapshot(values: TreeValues, period: date, frame: pl.DataFrame | None = None
     )
 
 
+def outline(snapshot: pl.DataFrame) -> str:
+    """Return the tree as nested Markdown bullets: value, change, and how the parts combine.
+
+    The same tree as the drawing, readable at any screen width and by a screen reader.
+
+    Example:
+        >>> snap = pl.DataFrame(
+        ...     {
+        ...         "key": ["y", "a", "b"],
+        ...         "label": ["Orders", "Users", "Orders per user"],
+        ...         "parent": [None, "y", "y"],
+        ...         "parent_op": [None, "product", "product"],
+        ...         "depth": [0, 1, 1],
+        ...         "display": ["10", "4", "2.50"],
+        ...         "change_pct": [0.1, None, -0.05],
+        ...     }
+        ... )
+        >>> print(outline(snap))
+        - **Orders**: 10 (+10.0% on the period before) = Users × Orders per user
+          - **Users**: 4 (no value the period before)
+          - **Orders per user**: 2.50 (-5.0% on the period before)
+    """
+    rows = list(snapshot.iter_rows(named=True))
+    lines = []
+    for row in rows:
+        pct = row["change_pct"]
+        change = "no value the period before" if pct is None else f"{pct:+.1%} on the period before"
+        parts = [r for r in rows if r["parent"] == row["key"]]
+        formula = ""
+        if parts:
+            symbol = " × " if parts[0]["parent_op"] == "product" else " + "
+            formula = " = " + symbol.join(r["label"] for r in parts)
+        indent = "  " * int(row["depth"])
+        lines.append(f"{indent}- **{row['label']}**: {row['display']} ({change}){formula}")
+    return "\n".join(lines)
+
+
 def history(values: TreeValues, last: int = 16) -> pl.DataFrame:
     """Return the last `last` periods of every node, long: period_start, key, label, value."""
     labels = pl.DataFrame(
