@@ -67,7 +67,8 @@ def tree_spec(source: DataSource, north_star: MetricSpec | None = None) -> TreeS
         return _north_star_spec(source, north_star)
     names = _names(source)
     columns = cached.events(source).columns
-    suggested = drivers.suggest_spec(names, columns)
+    has_revenue = cached.summary(source).revenue != 0
+    suggested = drivers.suggest_spec(names, columns, has_revenue=has_revenue)
     top = st.columns([2, 2, 2, 2])
     template = top[0].selectbox(
         "Tree",
@@ -77,6 +78,13 @@ def tree_spec(source: DataSource, north_star: MetricSpec | None = None) -> TreeS
         key=f"drivers_template_{source.key}",
         help="The standard tree to build. " + " ".join(t.description for t in TEMPLATES.values()),
     )
+    if template == "revenue" and not has_revenue:
+        st.warning(
+            "This data has no revenue (no amount column, or every amount is 0), so every "
+            "node of the revenue tree reads $0. Pick another tree, or load data with amounts "
+            "(map the column on the Data page).",
+            icon=":material/money_off:",
+        )
     # The revenue tree defaults to every paid row: the counted event may carry no revenue.
     key_default = ANY_EVENT if template == "revenue" and template != suggested.template else None
     key_event = top[1].selectbox(

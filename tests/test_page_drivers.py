@@ -6,7 +6,7 @@ import pytest
 from components import state
 from nsm_core.governance import new_card
 from nsm_core.metrics import TEMPLATES, fit_template
-from tests.apptest_helpers import open_app, open_page, texts
+from tests.apptest_helpers import open_app, open_page, texts, upload
 
 PAGE = "app_pages/drivers.py"
 
@@ -170,3 +170,25 @@ def test_switching_to_month_keeps_a_month_to_explain(sample):
     picked = at.select_slider(key="drivers_period_pick").value
     assert picked.day == 1
     assert "Monthly" in at.get("graphviz_chart")[0].proto.spec
+
+
+def ratings_csv() -> bytes:
+    """A MovieLens-like ratings log: no event column, no money, two months of rows."""
+    rows = [
+        f"u{user},{day},{(user + day) % 5 + 1},{1_700_000_000 + day * 86_400}"
+        for day in range(60)
+        for user in range(day % 7 + 3)
+    ]
+    return "\n".join(["user_id,item_id,rating,timestamp", *rows]).encode()
+
+
+def test_money_less_data_gets_a_volume_tree_and_revenue_says_why_it_is_zero():
+    # A ratings log used to get an all-zero revenue tree by default.
+    at = upload(open_app("meals"), "ratings.csv", ratings_csv())
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    template = next(s for s in at.selectbox if s.label == "Tree")
+    assert template.value == "volume"
+    assert not any("no revenue" in w.value for w in at.warning)
+    template.set_value("revenue").run()
+    assert any("no revenue" in w.value for w in at.warning)

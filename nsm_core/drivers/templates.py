@@ -245,10 +245,13 @@ def _pick(names: Sequence[str], roles: tuple[str, ...]) -> str | None:
     return next((lower[w] for r in roles for w in ROLES[r] if w in lower), None)
 
 
-def suggest_spec(event_names: Sequence[str], columns: Sequence[str]) -> TreeSpec:
+def suggest_spec(
+    event_names: Sequence[str], columns: Sequence[str], *, has_revenue: bool = True
+) -> TreeSpec:
     """Return a sensible first tree for a dataset, from its event names and columns.
 
-    A purchase log (one event type) gets the revenue tree; a product with an order-like
+    A purchase log (one event type, with amounts) gets the revenue tree, never data without
+    money (a ratings log would read $0 everywhere); a product with an order-like
     event gets its volume tree; a B2B product with messages and accounts gets weekly active
     teams (accounts sending messages); otherwise the volume of the most common event.
     `event_names` are ordered most common first.
@@ -257,8 +260,10 @@ def suggest_spec(event_names: Sequence[str], columns: Sequence[str]) -> TreeSpec
         >>> s = suggest_spec(["open", "message_sent"], ["user_id", "account_id"])
         >>> s.template, s.key_event, s.activity_event, s.entity
         ('active', 'message_sent', 'message_sent', 'account')
+        >>> suggest_spec(["rating"], ["user_id"], has_revenue=False).template
+        'volume'
     """
-    if len(event_names) == 1:
+    if len(event_names) == 1 and has_revenue:
         return TreeSpec("revenue", key_event=event_names[0], period="month")
     order = _pick(event_names, ("order", "booking", "watch"))
     if order is not None:
