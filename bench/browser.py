@@ -1,0 +1,191 @@
+"""Click to render in a real browser: the interactions users wait for, at 1M events.
+
+The real server (`streamlit run`) and Debian's Chromium through Playwright. The events
+(bench/_harness.py, ~40 per user, a `channel` property) are uploaded through the sidebar
+as a user would; each row is the wall time from the click until Streamlit has finished
+the rerun, no spinner is left and every chart on the page has drawn. The first click of
+each control is timed (nothing cached for it yet), as a user meets it. Target: < 1 s.
+
+python -m bench --only browser --sizes 1000000
+"""
+
+import contextlib
+import re
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from bench._harness import Row, events_parquet
+from bench._server import CHROMIUM, CHROMIUM_ARGS, serve
+
+TARGET_S: Final = 1.0
+RUNNING: Final = "[data-testid='stApp'][data-test-script-state='running']"
+# Done: the script has stopped, no spinner is left, and every chart has drawn its canvas.
+DONE_JS: Final = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.dataset.testScriptState !== 'notRunning') return false;
+  if (document.querySelector('[data-testid="stSpinner"], [data-stale="true"]')) return false;
+  return [...document.querySelectorAll('.vega-embed')].every((e) => e.querySelector('canvas, svg'));
+}"""
+
+Action = Callable[[object], None]
+
+
+def _widget(page: object, label: str) -> object:
+    """Return the element container of the first visible widget labelled `label`."""
+    name = re.compile(rf"^\s*{re.escape(label)}\s*$")
+    labels = page.locator("[data-testid='stWidgetLabel']").filter(has_text=name)
+    return page.locator("[data-testid='stElementContainer']").filter(has=labels).first
+
+
+def segmented(label: str, option: str) -> Action:
+    """Click `option` of the segmented control (or radio) labelled `label`."""
+
+    def act(page: object) -> None:
+        widget = _widget(page, label)
+        widget.get_by_text(option, exact=True).first.click()
+
+    return act
+
+
+def select(label: str, option: str) -> Action:
+    """Open the select box labelled `label` and pick `option`."""
+
+    def act(page: object) -> None:
+        page.get_by_role("combobox", name=label).first.click()
+        page.get_by_role("option", name=option, exact=True).click()
+
+    return act
+
+
+def slide(label: str, key: str) -> Action:
+    """Press `key` (Home, End, ArrowLeft...) on the slider labelled `label`."""
+
+    def act(page: object) -> None:
+        _widget(page, label).locator("input[type='range']").first.focus()
+        page.keyboard.press(key)
+
+    return act
+
+
+@dataclass(frozen=True, slots=True)
+class Interaction:
+    """One thing a user clicks, on one page; act=None times opening the page itself."""
+
+    task: str
+    page: str
+    act: Action | None = None
+
+
+INTERACTIONS: Final = (
+    Interaction("Retention: period → Day", "Retention", segmented("Period", "Day")),
+    Interaction("Retention: split by channel", "Retention", select("Split by", "channel")),
+    Interaction(
+        "Driver tree: cut every node by channel",
+        "Driver tree",
+        select("Cut every node by", "channel"),
+    ),
+    Interaction(
+        "Scenarios: value per moment estimated from the data",
+        "Scenarios",
+        segmented("Value per moment", "Estimated from the data"),
+    ),
+    Interaction("Unit economics: first open", "Unit economics"),
+    Interaction(
+        "Unit economics: LTV horizon one step shorter",
+        "Unit economics",
+        slide("LTV horizon (months)", "ArrowLeft"),
+    ),
+)
+
+
+def _settle(page: object, start: float) -> float:
+    """Return seconds from `start` until the rerun a click started has fully rendered."""
+    # A rerun starts within moments of the click; a fast one may already be over.
+    with contextlib.suppress(Exception):
+        page.locator(RUNNING).wait_for(state="attached", timeout=1_500)
+    page.wait_for_function(DONE_JS, timeout=180_000, polling=50)
+    return time.perf_counter() - start
+
+
+def _open(page: object, title: str) -> float:
+    start = time.perf_counter()
+    page.locator("[data-testid='stSidebarNav']").get_by_role("link", name=title).click()
+    return _settle(page, start)
+
+
+def _upload(page: object, url: str, path: Path) -> float:
+    page.goto(url)
+    page.wait_for_function(DONE_JS, timeout=180_000)
+    page.get_by_text("Your own file").click()
+    page.wait_for_function(DONE_JS, timeout=180_000)
+    start = time.perf_counter()
+    page.locator("[data-testid='stFileUploader'] input[type='file']").first.set_input_files(path)
+    page.get_by_text(path.name).first.wait_for()
+    return _settle(page, start)
+
+
+def _cold_start(browser: object) -> float:
+    """Seconds from a fresh server's first page request to the Overview drawn (sample)."""
+    with tempfile.TemporaryDirectory() as tmp, serve(Path(tmp) / "cold.log") as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        start = time.perf_counter()
+        page.goto(url)
+        page.get_by_role("heading", name="Overview").wait_for(timeout=180_000)
+        seconds = _settle(page, start)
+        page.close()
+        return seconds
+
+
+def _row(task: str, rows: int, seconds: float) -> Row:
+    verdict = "ok" if seconds < TARGET_S else f"over the {TARGET_S:.0f} s target"
+    return Row(task, rows, seconds, note=f"click to render, Chromium; {verdict}")
+
+
+LABELS_JS: Final = """() => [...document.querySelectorAll('[data-testid="stWidgetLabel"]')]
+  .map((e) => e.textContent.trim())"""
+
+
+def _act(page: object, step: Interaction, n_rows: int) -> Row:
+    """Time one interaction; a control that cannot be found is a row that says so."""
+    start = time.perf_counter()
+    try:
+        step.act(page)
+    except Exception as err:  # Playwright's TimeoutError: report it and go on
+        shown = ", ".join(page.evaluate(LABELS_JS))
+        note = f"not measured: {type(err).__name__}; controls on the page: {shown}"
+        return Row(step.task, n_rows, float("nan"), note=note)
+    return _row(step.task, n_rows, _settle(page, start))
+
+
+def measure(n_rows: int) -> list[Row]:
+    """Return one row per interaction (and the upload, and a cold start) at `n_rows` events."""
+    from playwright.sync_api import sync_playwright
+
+    path = events_parquet(n_rows)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
+        rows = [Row("Cold start: first page on the sample", 0, _cold_start(browser))]
+        with tempfile.TemporaryDirectory() as tmp, serve(Path(tmp) / "bench.log") as url:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(20_000)
+            rows.append(Row("Upload parquet → Overview drawn", n_rows, _upload(page, url, path)))
+            current = None
+            for step in INTERACTIONS:
+                if step.page != current:
+                    opened = _open(page, step.page)
+                    current = step.page
+                    if step.act is None:
+                        rows.append(_row(step.task, n_rows, opened))
+                        continue
+                rows.append(_act(page, step, n_rows))
+        browser.close()
+    return rows
+
+
+def run(sizes: list[int]) -> list[Row]:
+    """Return the browser rows at the sizes asked for that are 1M events or fewer."""
+    return [row for n in sizes if n <= 1_000_000 for row in measure(n)]
