@@ -707,3 +707,28 @@ def test_load_spend_months_and_no_channel(tmp_path):
 def test_load_spend_errors(text, expected):
     with pytest.raises(DataError, match=expected):
         io.load_spend(text)
+
+
+MONEY_NAMES = [
+    "transaction_value", "transaction_amount", "TransactionAmount", "order_amount",
+    "payment_amount", "Payment Amount", "gmv", "sale_amount", "sales_amount",
+    "purchase_amount", "purchase_value", "amount_paid", "total_price", "grand_total",
+    "subtotal", "net_amount", "gross_revenue", "charge_amount", "invoice_amount",
+]  # fmt: skip
+NOT_MONEY = ["rating", "score", "quantity", "qty", "count", "age", "seats", "items", "rank"]
+
+
+@pytest.mark.parametrize("name", MONEY_NAMES)
+def test_common_money_columns_are_revenue(name):
+    assert io.detect_columns(["customer_id", "date", "rating", "quantity", name])["revenue"] == name
+
+
+def test_transaction_value_is_loaded_as_revenue():
+    text = b"customer_id,date,transaction_value\nc1,2024-01-05,$12.50\nc2,2024-01-06,3\n"
+    loaded = load(text)
+    assert loaded.events.get_column("revenue").to_list() == [12.5, 3.0]
+    assert ("revenue", "transaction_value") in loaded.columns
+
+
+def test_counts_and_ratings_are_never_revenue():
+    assert io.detect_columns(["user_id", "ts", *NOT_MONEY])["revenue"] is None

@@ -40,7 +40,10 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
     REVENUE: (
         "revenue", "amount", "price", "value", "dollar_value", "sales", "total",
         "order_value", "order_total", "total_amount", "net_revenue", "purchase_revenue",
-        "event_value_in_usd", "gmv",
+        "event_value_in_usd", "gmv", "transaction_value", "transaction_amount",
+        "order_amount", "payment_amount", "sale_amount", "sales_amount", "purchase_amount",
+        "purchase_value", "amount_paid", "total_price", "grand_total", "subtotal",
+        "net_amount", "gross_revenue", "charge_amount", "invoice_amount",
     ),
     ACCOUNT: (
         "account_id", "account", "company_id", "group_id", "org_id", "organization_id",
