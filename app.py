@@ -8,6 +8,7 @@ st.set_page_config(page_title="North Star Lab", page_icon=":material/star:", lay
 
 page = nav.navigation()
 source = sidebar.data_source()
+sidebar.notice(source)
 problem = cached.load_error(source)
 if problem:
     st.error(problem, icon=":material/error:")

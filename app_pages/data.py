@@ -10,10 +10,11 @@ st.caption("What was loaded, what cleaning did, and which events and properties 
 source = state.source()
 if source.kind == "upload":
     load_options_form(source)
-else:
+elif not state.wants_upload():
     st.info(
         f"You are looking at the bundled sample **{source.name}**. Choose **Your own file** in "
-        "the sidebar to upload an export (CSV, TSV, parquet or JSON Lines, also gzipped).",
+        "the sidebar to upload an export (CSV, TSV, parquet, JSON Lines or RecBole, also "
+        "gzipped).",
         icon=":material/dataset:",
     )
 

@@ -51,7 +51,7 @@ def load_options_form(source: DataSource) -> None:
         left, middle, right = st.columns(3)
         with left:
             file_format = _choice(
-                "File format", list(io.FORMATS), current.format, "Detected from the file name."
+                "File format", list(io.FORMATS), current.format, "Detected from the contents."
             )
         with middle:
             preset = _choice(

@@ -7,8 +7,6 @@ from components.state import DataSource
 from nsm_core import fmt
 from nsm_core.samples import SAMPLES
 
-UPLOAD_TYPES = ["csv", "tsv", "txt", "parquet", "jsonl", "ndjson", "json", "gz"]
-
 
 def _sample_picker() -> None:
     st.selectbox(
@@ -22,16 +20,17 @@ def _sample_picker() -> None:
 
 
 def _upload_picker() -> None:
+    # No file-type filter: the format is read from the contents, so an export named
+    # ml-100k.inter or events (no extension) is accepted and read, not refused by name.
     st.file_uploader(
         "Events file",
-        type=UPLOAD_TYPES,
         key=state.UPLOAD,
-        help="CSV, TSV, parquet or JSON Lines (also .gz), e.g. an Amplitude, Mixpanel, "
-        "PostHog, Segment or GA4 export. One row per event: who, what, when (and revenue).",
+        help="CSV, TSV, parquet, JSON Lines or RecBole .inter (also gzipped), e.g. an "
+        "Amplitude, Mixpanel, PostHog, Segment or GA4 export; any file name, the format is "
+        "read from the contents. One row per event: who, what, when (and revenue).",
     )
     st.file_uploader(
         "Marketing spend (optional)",
-        type=UPLOAD_TYPES,
         key=state.SPEND_UPLOAD,
         help="Monthly spend per channel: columns month (or date), channel, ad_spend; "
         "optional discounts and cogs. Enables CAC, payback and marketing ROI.",
@@ -53,6 +52,16 @@ def _status(source: DataSource) -> None:
         f"**{source.name}**  \n{fmt.count(totals.events)} events · {fmt.count(totals.users)} users"
         f"  \n{fmt.day(totals.first_ts)} – {fmt.day(totals.last_ts)}"
     )
+
+
+def notice(source: DataSource) -> None:
+    """Say above the page when it shows the sample although the user chose their own file."""
+    if state.wants_upload() and source.kind == "sample":
+        st.warning(
+            f"No file uploaded yet: this page shows the bundled sample **{source.name}**, "
+            "not your data. Upload your events file in the sidebar.",
+            icon=":material/dataset:",
+        )
 
 
 def data_source() -> DataSource:

@@ -732,3 +732,44 @@ def test_transaction_value_is_loaded_as_revenue():
 
 def test_counts_and_ratings_are_never_revenue():
     assert io.detect_columns(["user_id", "ts", *NOT_MONEY])["revenue"] is None
+
+
+# ---------------------------------------------------------------- RecBole atomic files
+
+
+def test_recbole_inter_file_loads_with_the_types_taken_off_the_names():
+    # tests/fixtures/io/tiny.inter: MovieLens-style, epoch seconds; row 4 repeats row 3.
+    loaded = load(FIXTURES / "tiny.inter")
+    events = loaded.events
+    assert events.columns == ["user_id", "event", "ts", "revenue", "item_id", "rating"]
+    assert events.select("user_id", "ts", "item_id", "rating").rows() == [
+        ("7", utc(1997, 12, 4, 15, 55, 49), "42", 4.0),
+        ("7", utc(1997, 12, 4, 16), "107", 5.0),
+        ("12", utc(1998, 4, 4, 19, 22, 22), "42", 3.0),
+        ("30", utc(1997, 11, 7, 7, 18, 36), "911", 1.0),
+        ("45", utc(1997, 11, 27, 5, 2, 3), "107", 2.5),
+    ]
+    # a token is text even when it looks like a number; rating is never revenue
+    assert events.schema["item_id"] == pl.String
+    assert events.get_column("revenue").to_list() == [0.0] * 5
+    assert loaded.report.drops == (("duplicate row", 1),)
+    assert any("RecBole" in note and "user_id:token" in note for note in loaded.report.notes)
+
+
+def test_recbole_header_is_detected_from_the_contents_not_the_name():
+    data = (FIXTURES / "tiny.inter").read_bytes()
+    for name in ("ml-100k.inter", "ratings", "ratings.txt", "ratings.csv"):
+        assert load(data, name=name).events.height == 5
+    assert io.read_columns(data) == ["user_id", "item_id", "rating", "timestamp"]
+
+
+def test_a_recbole_user_table_is_explained():
+    got = message((FIXTURES / "tiny.user").read_bytes(), name="ml-100k.user")
+    assert got.startswith("No time column found in ml-100k.user.")
+    assert "Found columns: user_id, age, gender, occupation, zip_code." in got
+    assert "upload the .inter file" in got
+
+
+def test_a_colon_in_some_headers_only_is_left_alone():
+    text = b"user_id,ts,note:token\nu1,2024-01-01,x\n"
+    assert load(text).events.columns[-1] == "note:token"

@@ -1,9 +1,15 @@
 """Data page: the quality report on samples, uploads that work and uploads that cannot."""
 
 import gzip
+from pathlib import Path
 
+import pytest
+
+from components import nav, state
 from nsm_core.samples import SAMPLE_DIR
-from tests.apptest_helpers import open_page, texts, upload
+from tests.apptest_helpers import open_app, open_page, texts, upload
+
+FIXTURES = Path(__file__).parent / "fixtures" / "io"
 
 SAMPLE_CSV = (SAMPLE_DIR / "meals_events_sample.csv").read_bytes()
 
@@ -60,3 +66,44 @@ def test_unknown_column_names_are_explained_then_mapped_by_hand():
     assert not at.exception
     assert not at.error, [e.value for e in at.error]
     assert at.metric[0].value == "2"
+
+
+def test_uploaders_accept_any_file_name():
+    # The format comes from the contents: a name filter would reject ml-100k.inter.
+    at = open_app()
+    at.radio(key=state.KIND).set_value(state.KIND_UPLOAD).run()
+    for key in (state.UPLOAD, state.SPEND_UPLOAD):
+        assert list(at.file_uploader(key=key).proto.type) == []
+
+
+def test_recbole_inter_upload_is_analysed():
+    at = open_page("app_pages/data.py")
+    at = upload(at, "ml-100k.inter", (FIXTURES / "tiny.inter").read_bytes(), "text/plain")
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Rows read"], metrics["Rows kept"], metrics["Users"]) == ("6", "5", "4")
+    assert "RecBole atomic file" in texts(at)
+    assert not [w for w in at.warning if "sample" in w.value]
+
+
+@pytest.mark.parametrize("page", [p.path for p in nav.PAGES])
+def test_no_file_yet_says_on_every_page_that_the_sample_is_shown(page):
+    at = open_page(page, "teams")
+    at.radio(key=state.KIND).set_value(state.KIND_UPLOAD).run()
+    assert not at.exception
+    notice = " ".join(w.value for w in at.warning)
+    assert "No file uploaded yet" in notice
+    assert "Team chat SaaS" in notice
+    assert "not your data" in notice
+
+
+@pytest.mark.parametrize("page", [p.path for p in nav.PAGES])
+def test_an_unreadable_upload_is_an_error_on_every_page_never_the_sample(page):
+    at = upload(open_page(page), "ml-100k.user", (FIXTURES / "tiny.user").read_bytes())
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "No time column found in ml-100k.user" in errors
+    assert "upload the .inter file" in errors
+    assert not at.metric or page == "app_pages/data.py"
+    assert "Meal delivery" not in texts(at)

@@ -196,10 +196,14 @@ def _require(found: Mapping[str, str | None], columns: Sequence[str], name: str)
     """Raise DataError when no column plays user_id or ts."""
     for role, label in ((USER, "user"), (TS, "time")):
         if found[role] is None:
+            fix = f"Map one to {role} in the column mapping."
+            if name.lower().endswith((".user", ".item")):
+                fix = "A RecBole .user or .item file describes users or items, not events: "
+                fix += "upload the .inter file (user_id, item_id, timestamp) instead."
             raise DataError(
                 f"No {label} column found in {name}.",
                 where=f"Found columns: {_listing(columns)}.",
-                fix=f"Map one to {role} in the column mapping.",
+                fix=fix,
             )
 
 
