@@ -100,6 +100,7 @@ def quality_report(report: QualityReport, columns: tuple[tuple[str, str], ...]) 
     )
     for note in report.notes:
         st.info(note, icon=":material/info:")
+    st.info(quality.repeats_note(report.repeats), icon=":material/content_copy:")
     if report.drops:
         st.warning(
             f"{fmt.count(report.rows_dropped)} of {fmt.count(report.rows_read)} rows were dropped "

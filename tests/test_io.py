@@ -146,12 +146,21 @@ def test_large_files_are_scanned_lazily(tmp_path, fmt):
     assert f"{fmt.upper()} SCAN" in plan.explain().upper()
 
 
-def test_load_and_load_events_agree(tmp_path):
+@pytest.mark.parametrize(
+    ("extra", "height"),
+    [
+        # times to the whole hour: the repeat of row 1 is a repeat event, kept
+        ("u1,signup,2024-01-01T10:00:00Z,,free\n", 5),
+        # times with seconds: the second u3 row is a double export, dropped
+        ("u3,open,2024-01-05T10:00:07Z,,free\n" * 2, 5),
+    ],
+)
+def test_load_and_load_events_agree(tmp_path, extra, height):
     path = tmp_path / "events.csv"
-    path.write_text(EVENTS_CSV + "u1,signup,2024-01-01T10:00:00Z,,free\n,x,2024-01-01,,\n")
+    path.write_text(EVENTS_CSV + extra + ",x,2024-01-01,,\n")
     lazy = io.load_events(path, now=NOW).collect()
     assert lazy.equals(load(path).events)
-    assert lazy.height == 4
+    assert lazy.height == height
 
 
 @pytest.mark.parametrize(
@@ -519,8 +528,8 @@ def test_utf16_spreadsheet_export():
 def test_cleaning_counts_each_reason():
     text = (
         "user_id,event,ts,revenue\n"
-        "u1,open,2024-01-01,1\n"  # kept
-        "u1,open,2024-01-01,1\n"  # duplicate
+        "u1,open,2024-01-01T09:30:15,1\n"  # kept
+        "u1,open,2024-01-01T09:30:15,1\n"  # duplicate: times carry seconds
         ",open,2024-01-02,1\n"  # no user
         "null,open,2024-01-02,1\n"  # no user
         "u2,,2024-01-02,1\n"  # no event
@@ -571,16 +580,18 @@ def test_every_row_dropped_is_an_error_with_examples(text, expected):
         io.load_events(text.encode(), now=NOW)
 
 
-def test_quality_report_matches_a_plain_python_count(tmp_path):
+@pytest.mark.parametrize("clock", ["", "T10:00:05"])
+def test_quality_report_matches_a_plain_python_count(tmp_path, clock):
+    # Dates only: identical rows are repeat events, kept; with seconds, double exports.
     rng = random.Random(7)
     rows = []
     for _ in range(400):
-        day = date(2024, 1, 1) + timedelta(days=rng.randrange(140))
+        day = (date(2024, 1, 1) + timedelta(days=rng.randrange(140))).isoformat() + clock
         rows.append(
             {
                 "uid": rng.choice(["", "u1", "u2", "u3", "u4", "u5"]),
                 "event": rng.choice(["open", "buy", "refund"]),
-                "event_time": rng.choice([day.isoformat(), day.isoformat(), "bad", "2030-01-01"]),
+                "event_time": rng.choice([day, day, "bad", "2030-01-01"]),
                 "amount": rng.choice(["", "5", "-2.50", "10"]),
             }
         )
@@ -590,7 +601,7 @@ def test_quality_report_matches_a_plain_python_count(tmp_path):
         writer.writeheader()
         writer.writerows(rows)
 
-    seen, kept, reasons = set(), [], {}
+    seen, kept, reasons, identical = set(), [], {}, 0
     for row in rows:
         reason = None
         if not row["uid"]:
@@ -600,7 +611,8 @@ def test_quality_report_matches_a_plain_python_count(tmp_path):
         elif row["event_time"] == "2030-01-01":
             reason = "timestamp in the future"
         elif tuple(row.values()) in seen:
-            reason = "duplicate row"
+            identical += 1
+            reason = "duplicate row" if clock else None
         seen.add(tuple(row.values()))
         if reason:
             reasons[reason] = reasons.get(reason, 0) + 1
@@ -614,8 +626,10 @@ def test_quality_report_matches_a_plain_python_count(tmp_path):
     assert dict(report.drops) == reasons
     assert report.users == len({r["uid"] for r in kept})
     assert report.event_types == len({r["event"] for r in kept})
-    assert report.first_ts.date() == min(date.fromisoformat(r["event_time"]) for r in kept)
-    assert report.last_ts.date() == max(date.fromisoformat(r["event_time"]) for r in kept)
+    assert identical > 0
+    assert report.repeats == schema.Repeats("second" if clock else "day", identical)
+    assert report.first_ts.date() == min(date.fromisoformat(r["event_time"][:10]) for r in kept)
+    assert report.last_ts.date() == max(date.fromisoformat(r["event_time"][:10]) for r in kept)
     assert report.revenue_total == pytest.approx(sum(amounts))
     assert report.refunds == sum(a < 0 for a in amounts)
     assert report.refund_total == pytest.approx(sum(a for a in amounts if a < 0))

@@ -127,7 +127,8 @@ def load_events(  # noqa: PLR0913 - the public signature of DESIGN.md
 
     source: a path, bytes or an open file; CSV, TSV, parquet or JSON Lines, gzipped or not.
     Parquet and CSV paths are scanned lazily. Rows failing cleaning (missing user or event,
-    unparseable or future time, exact duplicate) are left out; `load` also counts them.
+    unparseable or future time, exact duplicate when times carry seconds: on dates only,
+    identical rows are repeat events) are left out; `load` also counts them.
     Properties are kept as read (a CSV's as text): typing a column of numbers needs all of
     it, which `load` does.
     The header and the first rows are checked now, so a file that cannot work fails here.
@@ -190,7 +191,8 @@ def load(  # noqa: PLR0913 - the public signature the app codes against
         # Duplicates are marked on the collected frame: a sort of one integer column, far
         # faster than a per-row is_first_distinct over millions of rows.
         frame = cleaning.normalize(plan.table, plan.spec, duplicates=False).collect()
-        frame.replace_column(frame.get_column_index(DROP), cleaning.duplicate_reasons(frame))
+        reasons, repeats = cleaning.duplicates(frame)
+        frame.replace_column(frame.get_column_index(DROP), reasons)
     quality.require_rows(frame, plan.spec, plan.name)
     # The frame holds one chunk per row group; contiguous events make every later
     # computation (each page's) much cheaper.
@@ -205,7 +207,7 @@ def load(  # noqa: PLR0913 - the public signature the app codes against
     )
     events, types = properties.numbers_from_text(events, keep=plan.text)
     notes = (*plan.notes, *_numbers_note(types))
-    report = quality.summarize(frame, plan.spec, notes, kept=events)
+    report = quality.summarize(frame, plan.spec, notes, kept=events, repeats=repeats)
     columns = tuple((role, column) for role, column in plan.spec.columns if column)
     return Loaded(events, report, columns)
 
