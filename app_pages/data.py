@@ -3,6 +3,7 @@ import streamlit as st
 from components import cached, render, state
 from components.inputs_data import load_options_form, quality_report
 from nsm_core import fmt
+from nsm_core import segments as nsm_segments
 
 st.title("Data")
 st.caption("What was loaded, what cleaning did, and which events and properties you have.")
@@ -47,6 +48,17 @@ else:
         properties,
         name="properties",
         caption=f"{fmt.count(properties.height)} property columns, usable as segments and filters.",
+    )
+
+if data.bands:
+    st.subheader("Banded segments")
+    render.table(
+        nsm_segments.bands_table(data.bands),
+        name="banded segments",
+        caption="Numeric properties with too many values to split by, cut into about equal "
+        "groups of users (by each user's first value) with round edges; every page offers "
+        "them as segments. Whole numbers: 18–29 means 18 to 29. Decimals: 5–20 means at "
+        "least 5 and under 20.",
     )
 
 if data.spend is not None:

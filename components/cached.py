@@ -20,6 +20,7 @@ from nsm_core import health as nsm_health
 from nsm_core import metrics as nsm_metrics
 from nsm_core import moments as nsm_moments
 from nsm_core import retention as nsm_retention
+from nsm_core import segments as nsm_segments
 from nsm_core import stats as nsm_stats
 from nsm_core import workshop as nsm_workshop
 from nsm_core._types import Period
@@ -29,13 +30,18 @@ from nsm_core.schema import EVENT, DataError, QualityReport
 
 @dataclass(frozen=True, slots=True)
 class Dataset:
-    """A loaded dataset: clean canonical events, what cleaning did, and the spend table."""
+    """A loaded dataset: clean canonical events, what cleaning did, and the spend table.
+
+    bands: the numeric properties banded into segments; their "<property> (bands)"
+    columns are in `events`, so that every page offers them like any other segment.
+    """
 
     events: pl.DataFrame
     report: QualityReport
     columns: tuple[tuple[str, str], ...]
     spend: pl.DataFrame | None = None
     spend_error: str | None = None
+    bands: tuple[nsm_segments.Banding, ...] = ()
 
 
 def _read_spend(
@@ -73,7 +79,9 @@ def _dataset(source: DataSource, _payload: bytes | None, _spend: bytes | None) -
     except DataError as err:
         return str(err)
     spend, spend_error = _read_spend(source, _spend)
-    return Dataset(loaded.events, loaded.report, loaded.columns, spend, spend_error)
+    bands = nsm_segments.numeric_bandings(loaded.events)
+    events = nsm_segments.with_bands(loaded.events, bands)
+    return Dataset(events, loaded.report, loaded.columns, spend, spend_error, bands)
 
 
 def dataset(source: DataSource) -> Dataset | str:
@@ -148,7 +156,7 @@ def property_catalog(source: DataSource) -> pl.DataFrame:
 
 @st.cache_data(max_entries=16)
 def segments(source: DataSource) -> list[str]:
-    """Return the properties usable as segments (2 to 30 distinct values)."""
+    """Return the properties usable as segments (2 to 30 distinct values, bands included)."""
     return catalog.segment_columns(events(source))
 
 
