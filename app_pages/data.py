@@ -27,9 +27,16 @@ data = cached.dataset(source)
 quality_report(data.report, data.columns)
 if data.spend_error:
     st.error(data.spend_error, icon=":material/error:")
+if source.ranged:
+    st.caption(
+        "The quality report above covers the whole file; the preview and catalogs below, "
+        "like every other page, only the dates chosen in the sidebar."
+    )
 
 st.subheader("Preview")
-render.table(data.events.head(200), name="events preview", caption="The first 200 clean events.")
+render.table(
+    cached.events(source).head(200), name="events preview", caption="The first 200 clean events."
+)
 
 st.subheader("Event catalog")
 render.table(

@@ -13,7 +13,7 @@ import streamlit as st
 
 from components import state
 from components.state import DataSource
-from nsm_core import catalog, governance, io, overview
+from nsm_core import catalog, fmt, governance, io, overview, periods
 from nsm_core import drivers as nsm_drivers
 from nsm_core import economics as nsm_economics
 from nsm_core import health as nsm_health
@@ -85,14 +85,22 @@ def _dataset(source: DataSource, _payload: bytes | None, _spend: bytes | None) -
 
 
 def dataset(source: DataSource) -> Dataset | str:
-    """Return the loaded dataset, or the message saying why it could not be read."""
-    return _dataset(source, state.payload(source), state.spend_payload(source))
+    """Return the whole loaded dataset (no date range), or why it could not be read."""
+    return _dataset(source.whole, state.payload(source), state.spend_payload(source))
 
 
 def load_error(source: DataSource) -> str | None:
-    """Return why the dataset cannot be used, or None when it loaded."""
+    """Return why the dataset cannot be used (unreadable, or no events in its date range)."""
     result = dataset(source)
-    return result if isinstance(result, str) else None
+    if isinstance(result, str):
+        return result
+    if source.ranged and events(source).is_empty():
+        first, last = result.report.first_ts, result.report.last_ts
+        return (
+            f"No events from {fmt.day(source.start)} to {fmt.day(source.end)}. Choose other "
+            f"dates in the sidebar: the data runs from {fmt.day(first)} to {fmt.day(last)}."
+        )
+    return None
 
 
 def _loaded(source: DataSource) -> Dataset:
@@ -102,14 +110,23 @@ def _loaded(source: DataSource) -> Dataset:
     return result
 
 
+# One filtered copy per date range, shared like the whole events (see _dataset).
+@st.cache_resource(max_entries=4, show_spinner="Narrowing to the chosen dates…")
+def _in_range(source: DataSource) -> pl.DataFrame:
+    return periods.in_dates(_loaded(source).events, source.start, source.end)
+
+
 def events(source: DataSource) -> pl.DataFrame:
-    """Return the clean canonical events of `source` (shared, never mutate)."""
-    return _loaded(source).events
+    """Return the clean canonical events of `source` in its date range (shared, never mutate)."""
+    return _in_range(source) if source.ranged else _loaded(source).events
 
 
 def spend(source: DataSource) -> pl.DataFrame | None:
-    """Return the monthly marketing spend table of `source`, when it has one."""
-    return _loaded(source).spend
+    """Return the monthly marketing spend of `source`, the months its date range touches."""
+    table = _loaded(source).spend
+    if table is None or not source.ranged:
+        return table
+    return periods.in_months(table, source.start, source.end)
 
 
 @st.cache_data(max_entries=8)

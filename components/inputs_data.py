@@ -42,7 +42,7 @@ def _mapping_inputs(columns: list[str], current: LoadOptions) -> dict[str, str]:
 def load_options_form(source: DataSource) -> None:
     """Draw the format / preset / column-mapping form; applying it reloads the file."""
     current = state.options()
-    columns = cached.upload_columns(source, current.format)
+    columns = cached.upload_columns(source.whole, current.format)
     if isinstance(columns, str):
         st.error(columns, icon=":material/error:")
         columns = []

@@ -43,24 +43,67 @@ def _upload_picker() -> None:
         )
 
 
-def _status(source: DataSource) -> None:
-    if cached.load_error(source):
-        st.error("This file could not be read; see the message on the page.")
+def _date_range(source: DataSource) -> None:
+    """Draw the date-range picker: it narrows the events of every page (default: all)."""
+    whole = cached.summary(source.whole)
+    if whole.first_ts is None or whole.last_ts is None:
         return
-    totals = cached.summary(source)
-    st.caption(
-        f"**{source.name}**  \n{fmt.count(totals.events)} events · {fmt.count(totals.users)} users"
-        f"  \n{fmt.day(totals.first_ts)} – {fmt.day(totals.last_ts)}"
+    first, last = whole.first_ts.date(), whole.last_ts.date()
+    st.date_input(
+        "Dates",
+        value=(max(source.start or first, first), min(source.end or last, last)),
+        min_value=first,
+        max_value=last,
+        key=state.date_range_key(source),
+        on_change=state.remember_date_range,
+        args=(source.whole, first, last),
+        format="YYYY-MM-DD",
+        help="Every page counts only the events on these days (UTC). A user whose first "
+        "event is before the range is counted from their first event inside it: cohorts, "
+        "new users and first touches start there. Clear it by picking the whole span.",
     )
 
 
+def _status(source: DataSource) -> None:
+    if isinstance(cached.dataset(source), str):
+        st.error("This file could not be read; see the message on the page.")
+        return
+    whole = cached.summary(source.whole)
+    totals = cached.summary(source) if source.ranged else whole
+    events = fmt.count(totals.events)
+    if source.ranged:
+        events = f"{events} of {fmt.count(whole.events)}"
+    lines = [f"**{source.name}**", f"{events} events · {fmt.count(totals.users)} users"]
+    if source.ranged:
+        left_out = whole.events - totals.events
+        lines.append(
+            f"{fmt.day(source.start)} – {fmt.day(source.end)} (date range: "
+            f"{fmt.count(left_out)} events left out)"
+        )
+    else:
+        lines.append(f"{fmt.day(totals.first_ts)} – {fmt.day(totals.last_ts)}")
+    st.caption("  \n".join(lines))
+    _date_range(source)
+
+
 def notice(source: DataSource) -> None:
-    """Say above the page when it shows the sample although the user chose their own file."""
+    """Say above the page what it shows when that is easy to miss (sample, date range).
+
+    The sample although the user chose their own file, or only the events of a date range.
+    """
     if state.wants_upload() and source.kind == "sample":
         st.warning(
             f"No file uploaded yet: this page shows the bundled sample **{source.name}**, "
             "not your data. Upload your events file in the sidebar.",
             icon=":material/dataset:",
+        )
+    if source.ranged and not isinstance(cached.dataset(source), str):
+        shown, whole = cached.summary(source).events, cached.summary(source.whole).events
+        st.info(
+            f"Dates {fmt.day(source.start)} – {fmt.day(source.end)} (sidebar): "
+            f"{fmt.count(shown)} of {fmt.count(whole)} events, {fmt.count(whole - shown)} "
+            "left out.",
+            icon=":material/date_range:",
         )
 
 
