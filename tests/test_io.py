@@ -128,6 +128,14 @@ def test_file_like_sources():
     assert_expected(load(stdio.StringIO(EVENTS_CSV)).events)
 
 
+@pytest.mark.parametrize("fmt", io.FORMATS)
+@pytest.mark.parametrize("name", ["events.csv", "events.parquet", "export.json", "ml.inter"])
+def test_the_contents_decide_the_format_not_a_misleading_name(fmt, name):
+    assert_expected(load(encoded(fmt), name=name).events)
+    if fmt == "jsonl":  # a spreadsheet tool's UTF-16 text
+        assert_expected(load(encoded(fmt).decode().encode("utf-16"), name=name).events)
+
+
 def test_tsv_sniffed_from_content_without_a_name():
     assert_expected(load(encoded("tsv")).events)
 

@@ -135,12 +135,20 @@ def _open(source: Any, name: str | None) -> _File:
 
 
 def _sniff_format(file: _File, head: bytes) -> str:
-    """Return the format from magic bytes, the file name, then the first character."""
+    """Return the format from the contents, whatever the file is called.
+
+    Parquet's magic bytes, else JSON Lines when the text starts with { or [ (in UTF-8 or
+    UTF-16), else delimited text: TSV when the name says so (the separator is sniffed in
+    any case), CSV otherwise.
+    """
     if head.startswith(b"PAR1"):
         return "parquet"
+    encoding = "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8"
+    if head.decode(encoding, errors="ignore").lstrip("\ufeff \t\r\n").startswith(("{", "[")):
+        return "jsonl"
     with contextlib.suppress(DataError):
-        return infer_format(file.name)
-    return "jsonl" if head.lstrip(_BOM + b" \t\r\n").startswith((b"{", b"[")) else "csv"
+        return "tsv" if infer_format(file.name) == "tsv" else "csv"
+    return "csv"
 
 
 def _check_text(file: _File, head: bytes) -> None:
