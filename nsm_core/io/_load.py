@@ -137,9 +137,9 @@ def load_events(  # noqa: PLR0913 - the public signature of DESIGN.md
         DataError: the file cannot be read or has no usable user or time column.
 
     Example:
-        >>> csv = b"customer,date,amount\nc1,2024-01-05,$12.50\nc1,2024-01-05,$12.50\n"
-        >>> load_events(csv).collect().rows()
-        [('c1', 'purchase', datetime.datetime(2024, 1, 5, 0, 0, tzinfo=zoneinfo.ZoneInfo(key='UTC')), 12.5)]
+        >>> row = b"c1,2024-01-05 09:30:15,$12.50\n"  # twice, to the second: a double export
+        >>> load_events(b"customer,time,amount\n" + row + row).collect().rows()
+        [('c1', 'purchase', datetime.datetime(2024, 1, 5, 9, 30, 15, tzinfo=zoneinfo.ZoneInfo(key='UTC')), 12.5)]
     """  # noqa: E501
     opts = _Options(format, preset, mapping, event_name, now)
     plan = _plan(source, opts)
