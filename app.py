@@ -12,6 +12,7 @@ if link_problem:
     st.warning(link_problem, icon=":material/link_off:")
 source = sidebar.data_source()
 state.keep_in_link()
+sidebar.notice(source)
 problem = cached.load_error(source)
 if problem:
     st.error(problem, icon=":material/error:")

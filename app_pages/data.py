@@ -3,6 +3,7 @@ import streamlit as st
 from components import cached, render, state
 from components.inputs_data import load_options_form, quality_report
 from nsm_core import fmt
+from nsm_core import segments as nsm_segments
 
 st.title("Data")
 st.caption("What was loaded, what cleaning did, and which events and properties you have.")
@@ -10,10 +11,11 @@ st.caption("What was loaded, what cleaning did, and which events and properties 
 source = state.source()
 if source.kind == "upload":
     load_options_form(source)
-else:
+elif not state.wants_upload():
     st.info(
         f"You are looking at the bundled sample **{source.name}**. Choose **Your own file** in "
-        "the sidebar to upload an export (CSV, TSV, parquet or JSON Lines, also gzipped).",
+        "the sidebar to upload an export (CSV, TSV, parquet, JSON Lines or RecBole, also "
+        "gzipped).",
         icon=":material/dataset:",
     )
 
@@ -25,9 +27,16 @@ data = cached.dataset(source)
 quality_report(data.report, data.columns)
 if data.spend_error:
     st.error(data.spend_error, icon=":material/error:")
+if source.ranged:
+    st.caption(
+        "The quality report above covers the whole file; the preview and catalogs below, "
+        "like every other page, only the dates chosen in the sidebar."
+    )
 
 st.subheader("Preview")
-render.table(data.events.head(200), name="events preview", caption="The first 200 clean events.")
+render.table(
+    cached.events(source).head(200), name="events preview", caption="The first 200 clean events."
+)
 
 st.subheader("Event catalog")
 render.table(
@@ -46,6 +55,17 @@ else:
         properties,
         name="properties",
         caption=f"{fmt.count(properties.height)} property columns, usable as segments and filters.",
+    )
+
+if data.bands:
+    st.subheader("Banded segments")
+    render.table(
+        nsm_segments.bands_table(data.bands),
+        name="banded segments",
+        caption="Numeric properties with too many values to split by, cut into about equal "
+        "groups of users (by each user's first value) with round edges; every page offers "
+        "them as segments. Whole numbers: 18–29 means 18 to 29. Decimals: 5–20 means at "
+        "least 5 and under 20.",
     )
 
 if data.spend is not None:

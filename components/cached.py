@@ -13,13 +13,14 @@ import streamlit as st
 
 from components import state
 from components.state import DataSource
-from nsm_core import catalog, governance, io, overview
+from nsm_core import catalog, fmt, governance, io, overview, periods
 from nsm_core import drivers as nsm_drivers
 from nsm_core import economics as nsm_economics
 from nsm_core import health as nsm_health
 from nsm_core import metrics as nsm_metrics
 from nsm_core import moments as nsm_moments
 from nsm_core import retention as nsm_retention
+from nsm_core import segments as nsm_segments
 from nsm_core import stats as nsm_stats
 from nsm_core import workshop as nsm_workshop
 from nsm_core._types import Period
@@ -29,13 +30,18 @@ from nsm_core.schema import EVENT, DataError, QualityReport
 
 @dataclass(frozen=True, slots=True)
 class Dataset:
-    """A loaded dataset: clean canonical events, what cleaning did, and the spend table."""
+    """A loaded dataset: clean canonical events, what cleaning did, and the spend table.
+
+    bands: the numeric properties banded into segments; their "<property> (bands)"
+    columns are in `events`, so that every page offers them like any other segment.
+    """
 
     events: pl.DataFrame
     report: QualityReport
     columns: tuple[tuple[str, str], ...]
     spend: pl.DataFrame | None = None
     spend_error: str | None = None
+    bands: tuple[nsm_segments.Banding, ...] = ()
 
 
 def _read_spend(
@@ -73,18 +79,28 @@ def _dataset(source: DataSource, _payload: bytes | None, _spend: bytes | None) -
     except DataError as err:
         return str(err)
     spend, spend_error = _read_spend(source, _spend)
-    return Dataset(loaded.events, loaded.report, loaded.columns, spend, spend_error)
+    bands = nsm_segments.numeric_bandings(loaded.events)
+    events = nsm_segments.with_bands(loaded.events, bands)
+    return Dataset(events, loaded.report, loaded.columns, spend, spend_error, bands)
 
 
 def dataset(source: DataSource) -> Dataset | str:
-    """Return the loaded dataset, or the message saying why it could not be read."""
-    return _dataset(source, state.payload(source), state.spend_payload(source))
+    """Return the whole loaded dataset (no date range), or why it could not be read."""
+    return _dataset(source.whole, state.payload(source), state.spend_payload(source))
 
 
 def load_error(source: DataSource) -> str | None:
-    """Return why the dataset cannot be used, or None when it loaded."""
+    """Return why the dataset cannot be used (unreadable, or no events in its date range)."""
     result = dataset(source)
-    return result if isinstance(result, str) else None
+    if isinstance(result, str):
+        return result
+    if source.ranged and events(source).is_empty():
+        first, last = result.report.first_ts, result.report.last_ts
+        return (
+            f"No events from {fmt.day(source.start)} to {fmt.day(source.end)}. Choose other "
+            f"dates in the sidebar: the data runs from {fmt.day(first)} to {fmt.day(last)}."
+        )
+    return None
 
 
 def _loaded(source: DataSource) -> Dataset:
@@ -94,14 +110,23 @@ def _loaded(source: DataSource) -> Dataset:
     return result
 
 
+# One filtered copy per date range, shared like the whole events (see _dataset).
+@st.cache_resource(max_entries=4, show_spinner="Narrowing to the chosen dates…")
+def _in_range(source: DataSource) -> pl.DataFrame:
+    return periods.in_dates(_loaded(source).events, source.start, source.end)
+
+
 def events(source: DataSource) -> pl.DataFrame:
-    """Return the clean canonical events of `source` (shared, never mutate)."""
-    return _loaded(source).events
+    """Return the clean canonical events of `source` in its date range (shared, never mutate)."""
+    return _in_range(source) if source.ranged else _loaded(source).events
 
 
 def spend(source: DataSource) -> pl.DataFrame | None:
-    """Return the monthly marketing spend table of `source`, when it has one."""
-    return _loaded(source).spend
+    """Return the monthly marketing spend of `source`, the months its date range touches."""
+    table = _loaded(source).spend
+    if table is None or not source.ranged:
+        return table
+    return periods.in_months(table, source.start, source.end)
 
 
 @st.cache_data(max_entries=8)
@@ -148,7 +173,7 @@ def property_catalog(source: DataSource) -> pl.DataFrame:
 
 @st.cache_data(max_entries=16)
 def segments(source: DataSource) -> list[str]:
-    """Return the properties usable as segments (2 to 30 distinct values)."""
+    """Return the properties usable as segments (2 to 30 distinct values, bands included)."""
     return catalog.segment_columns(events(source))
 
 

@@ -42,7 +42,7 @@ def _mapping_inputs(columns: list[str], current: LoadOptions) -> dict[str, str]:
 def load_options_form(source: DataSource) -> None:
     """Draw the format / preset / column-mapping form; applying it reloads the file."""
     current = state.options()
-    columns = cached.upload_columns(source, current.format)
+    columns = cached.upload_columns(source.whole, current.format)
     if isinstance(columns, str):
         st.error(columns, icon=":material/error:")
         columns = []
@@ -51,7 +51,7 @@ def load_options_form(source: DataSource) -> None:
         left, middle, right = st.columns(3)
         with left:
             file_format = _choice(
-                "File format", list(io.FORMATS), current.format, "Detected from the file name."
+                "File format", list(io.FORMATS), current.format, "Detected from the contents."
             )
         with middle:
             preset = _choice(
@@ -100,6 +100,7 @@ def quality_report(report: QualityReport, columns: tuple[tuple[str, str], ...]) 
     )
     for note in report.notes:
         st.info(note, icon=":material/info:")
+    st.info(quality.repeats_note(report.repeats), icon=":material/content_copy:")
     if report.drops:
         st.warning(
             f"{fmt.count(report.rows_dropped)} of {fmt.count(report.rows_read)} rows were dropped "

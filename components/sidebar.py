@@ -7,8 +7,6 @@ from components.state import DataSource
 from nsm_core import fmt
 from nsm_core.samples import SAMPLES
 
-UPLOAD_TYPES = ["csv", "tsv", "txt", "parquet", "jsonl", "ndjson", "json", "gz"]
-
 
 def _sample_picker() -> None:
     st.selectbox(
@@ -22,16 +20,17 @@ def _sample_picker() -> None:
 
 
 def _upload_picker() -> None:
+    # No file-type filter: the format is read from the contents, so an export named
+    # ml-100k.inter or events (no extension) is accepted and read, not refused by name.
     st.file_uploader(
         "Events file",
-        type=UPLOAD_TYPES,
         key=state.UPLOAD,
-        help="CSV, TSV, parquet or JSON Lines (also .gz), e.g. an Amplitude, Mixpanel, "
-        "PostHog, Segment or GA4 export. One row per event: who, what, when (and revenue).",
+        help="CSV, TSV, parquet, JSON Lines or RecBole .inter (also gzipped), e.g. an "
+        "Amplitude, Mixpanel, PostHog, Segment or GA4 export; any file name, the format is "
+        "read from the contents. One row per event: who, what, when (and revenue).",
     )
     st.file_uploader(
         "Marketing spend (optional)",
-        type=UPLOAD_TYPES,
         key=state.SPEND_UPLOAD,
         help="Monthly spend per channel: columns month (or date), channel, ad_spend; "
         "optional discounts and cogs. Enables CAC, payback and marketing ROI.",
@@ -44,15 +43,68 @@ def _upload_picker() -> None:
         )
 
 
+def _date_range(source: DataSource) -> None:
+    """Draw the date-range picker: it narrows the events of every page (default: all)."""
+    whole = cached.summary(source.whole)
+    if whole.first_ts is None or whole.last_ts is None:
+        return
+    first, last = whole.first_ts.date(), whole.last_ts.date()
+    st.date_input(
+        "Dates",
+        value=(max(source.start or first, first), min(source.end or last, last)),
+        min_value=first,
+        max_value=last,
+        key=state.date_range_key(source),
+        on_change=state.remember_date_range,
+        args=(source.whole, first, last),
+        format="YYYY-MM-DD",
+        help="Every page counts only the events on these days (UTC). A user whose first "
+        "event is before the range is counted from their first event inside it: cohorts, "
+        "new users and first touches start there. Clear it by picking the whole span.",
+    )
+
+
 def _status(source: DataSource) -> None:
-    if cached.load_error(source):
+    if isinstance(cached.dataset(source), str):
         st.error("This file could not be read; see the message on the page.")
         return
-    totals = cached.summary(source)
-    st.caption(
-        f"**{source.name}**  \n{fmt.count(totals.events)} events · {fmt.count(totals.users)} users"
-        f"  \n{fmt.day(totals.first_ts)} – {fmt.day(totals.last_ts)}"
-    )
+    whole = cached.summary(source.whole)
+    totals = cached.summary(source) if source.ranged else whole
+    events = fmt.count(totals.events)
+    if source.ranged:
+        events = f"{events} of {fmt.count(whole.events)}"
+    lines = [f"**{source.name}**", f"{events} events · {fmt.count(totals.users)} users"]
+    if source.ranged:
+        left_out = whole.events - totals.events
+        lines.append(
+            f"{fmt.day(source.start)} – {fmt.day(source.end)} (date range: "
+            f"{fmt.count(left_out)} events left out)"
+        )
+    else:
+        lines.append(f"{fmt.day(totals.first_ts)} – {fmt.day(totals.last_ts)}")
+    st.caption("  \n".join(lines))
+    _date_range(source)
+
+
+def notice(source: DataSource) -> None:
+    """Say above the page what it shows when that is easy to miss (sample, date range).
+
+    The sample although the user chose their own file, or only the events of a date range.
+    """
+    if state.wants_upload() and source.kind == "sample":
+        st.warning(
+            f"No file uploaded yet: this page shows the bundled sample **{source.name}**, "
+            "not your data. Upload your events file in the sidebar.",
+            icon=":material/dataset:",
+        )
+    if source.ranged and not isinstance(cached.dataset(source), str):
+        shown, whole = cached.summary(source).events, cached.summary(source.whole).events
+        st.info(
+            f"Dates {fmt.day(source.start)} – {fmt.day(source.end)} (sidebar): "
+            f"{fmt.count(shown)} of {fmt.count(whole)} events, {fmt.count(whole - shown)} "
+            "left out.",
+            icon=":material/date_range:",
+        )
 
 
 def data_source() -> DataSource:

@@ -7,7 +7,8 @@ content hash of what was chosen, so sessions never see each other's uploads.
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Final, Literal
 
 import streamlit as st
@@ -26,6 +27,7 @@ SPEND_UPLOAD: Final = "spend_upload"
 # Plain state keys.
 OPTIONS: Final = "load_options"
 DIGESTS: Final = "upload_digests"
+DATE_RANGES: Final = "date_ranges"
 
 KIND_SAMPLE: Final = "Sample product"
 KIND_UPLOAD: Final = "Your own file"
@@ -46,6 +48,8 @@ class DataSource:
     """The dataset a session analyses. Hashable: it is the cache key of every computation.
 
     `key` is the sample's key, or the SHA-256 of an upload's bytes (its content hash).
+    `start`, `end`: the date range the events are narrowed to (UTC days, both included;
+    None = from the first or to the last event), so every page sees the same events.
     """
 
     kind: Literal["sample", "upload"]
@@ -54,6 +58,18 @@ class DataSource:
     options: LoadOptions = field(default_factory=LoadOptions)
     spend_key: str | None = None
     spend_name: str | None = None
+    start: date | None = None
+    end: date | None = None
+
+    @property
+    def whole(self) -> "DataSource":
+        """The same dataset without a date range (what is read from the file)."""
+        return replace(self, start=None, end=None)
+
+    @property
+    def ranged(self) -> bool:
+        """True when a date range narrows the events."""
+        return self.start is not None or self.end is not None
 
 
 def _digest(upload: object) -> str:
@@ -106,8 +122,7 @@ def sample_key() -> str:
     return key if key in SAMPLES else DEFAULT_SAMPLE
 
 
-def source() -> DataSource:
-    """Return the dataset this session is looking at: an upload if there is one, else a sample."""
+def _whole_source() -> DataSource:
     upload = uploaded_events()
     if upload is None:
         sample = SAMPLES[sample_key()]
@@ -121,6 +136,36 @@ def source() -> DataSource:
         spend_key=_digest(spend) if spend is not None else None,
         spend_name=spend.name if spend is not None else None,
     )
+
+
+def source() -> DataSource:
+    """Return the dataset this session is looking at (an upload, else a sample), in its range."""
+    whole = _whole_source()
+    start, end = st.session_state.get(DATE_RANGES, {}).get(whole, (None, None))
+    return replace(whole, start=start, end=end)
+
+
+def date_range_key(source: DataSource) -> str:
+    """Return the key of the date-range widget of this dataset and load options (one each)."""
+    identity = hashlib.sha256(repr(source.whole).encode()).hexdigest()[:16]
+    return f"date_range_{identity}"
+
+
+def remember_date_range(whole: DataSource, first: date, last: date) -> None:
+    """Keep the date range just picked for `whole` (the widget's on_change callback).
+
+    A range still being picked (its start only) is not kept yet; the whole span, first to
+    last, is kept as no range. Ranges are kept per dataset, so they survive page switches
+    and a switch to another sample and back.
+    """
+    picked = tuple(st.session_state.get(date_range_key(whole)) or ())
+    if len(picked) != 2:
+        return
+    ranges = st.session_state.setdefault(DATE_RANGES, {})
+    if picked == (first, last):
+        ranges.pop(whole, None)
+    else:
+        ranges[whole] = (max(picked[0], first), min(picked[1], last))
 
 
 def payload(source: DataSource) -> bytes | None:

@@ -2,7 +2,8 @@
 
 `normalize` renames and parses the columns of a `Normalize` spec (with `nsm_core.parse`)
 and gives every row its first drop reason (or null); duplicates are found by `row_hash`,
-lazily (`drop_reason`) or, faster on a collected frame, by `duplicate_reasons`.
+lazily (`drop_reason`) or, faster on a collected frame, by `duplicate_reasons`, and are
+dropped only when the times carry seconds (`time_resolution`, `schema.Repeats`).
 `nsm_core.quality` counts the reasons into the `QualityReport`.
 """
 
@@ -16,7 +17,19 @@ from typing import Final
 import polars as pl
 
 from nsm_core.parse import parse_id, parse_money, parse_ts
-from nsm_core.schema import ACCOUNT, CANONICAL, EVENT, REVENUE, SESSION, TS, USER
+from nsm_core.periods import US_PER_DAY, epoch_us
+from nsm_core.schema import (
+    ACCOUNT,
+    CANONICAL,
+    EVENT,
+    REPEATS_KEPT,
+    RESOLUTIONS,
+    REVENUE,
+    SESSION,
+    TS,
+    USER,
+    Repeats,
+)
 
 # Drop reasons, in the order they are checked: a row gets the first that applies.
 MISSING_USER: Final = "missing user id"
@@ -60,6 +73,27 @@ class Normalize:
 
 Parser = Callable[[pl.Expr, pl.DataType], pl.Expr]
 _RAW_MONEY: Final = "_raw_revenue"
+_UNIT_US: Final = (US_PER_DAY, 3_600_000_000, 60_000_000, 1_000_000)
+
+
+def time_resolution(ts: pl.Expr) -> pl.Expr:
+    """Return the coarsest unit every time of `ts` is a whole number of, as a String scalar.
+
+    One of schema.RESOLUTIONS: "day" (every time is 00:00 UTC: dates only), "hour",
+    "minute", "second", else "sub-second". Nulls are ignored.
+
+    Example:
+        >>> from datetime import datetime
+        >>> df = pl.DataFrame({"ts": [datetime(2024, 1, 5), datetime(2024, 1, 6, 13, 45)]})
+        >>> df.select(a=time_resolution(pl.col("ts")), b=time_resolution(pl.first("ts"))).row(0)
+        ('minute', 'day')
+    """
+    us = epoch_us(ts)
+    whole = [
+        pl.when((us % unit == 0).all()).then(pl.lit(name))
+        for name, unit in zip(RESOLUTIONS[:-1], _UNIT_US, strict=True)
+    ]
+    return pl.coalesce(*whole, pl.lit(RESOLUTIONS[-1]))
 
 
 def _role(schema: pl.Schema, spec: Normalize, role: str, parse: Parser) -> pl.Expr | None:
@@ -93,8 +127,9 @@ def drop_reason(now: datetime, columns: list[str], *, duplicates: bool = True) -
 
     The first reason that applies wins: missing user id, missing event name, unparseable
     timestamp (ts null), timestamp in the future (ts > now + 1 day), then, when `duplicates`,
-    duplicate row (same `row_hash` of `columns` as an earlier row). Collected loads leave
-    duplicates out here and call `duplicate_reasons`, which is faster on whole frames.
+    duplicate row (same `row_hash` of `columns` as an earlier row), only when the times of
+    the rows left carry seconds (`time_resolution` not in REPEATS_KEPT). Collected loads
+    leave duplicates out here and call `duplicates`, which is faster on whole frames.
 
     Example:
         >>> from datetime import datetime
@@ -116,7 +151,10 @@ def drop_reason(now: datetime, columns: list[str], *, duplicates: bool = True) -
         .then(pl.lit(FUTURE_TS))
     )
     if duplicates:
-        reason = reason.when(~row_hash(columns).is_first_distinct()).then(pl.lit(DUPLICATE))
+        left = pl.col(TS).filter(reason.otherwise(pl.lit(None, pl.String)).is_null())
+        repeats_kept = time_resolution(left).is_in(REPEATS_KEPT)
+        repeated = ~row_hash(columns).is_first_distinct()
+        reason = reason.when(repeated & ~repeats_kept).then(pl.lit(DUPLICATE))
     return reason.otherwise(pl.lit(None, pl.String)).alias(DROP)
 
 
@@ -144,6 +182,29 @@ def duplicate_reasons(frame: pl.DataFrame) -> pl.Series:
     candidates = pl.DataFrame({HASH: hashes.gather(at), "at": at})
     later = candidates.filter(pl.col("at") != pl.col("at").min().over(HASH)).get_column("at")
     return reasons.scatter(later.filter(reasons.gather(later).is_null()), DUPLICATE)
+
+
+def duplicates(frame: pl.DataFrame) -> tuple[pl.Series, Repeats]:
+    """Return the _drop column of a collected frame under the repeats rule, and the repeats.
+
+    `frame` is a `normalize(..., duplicates=False)` result. The time resolution is that of
+    the rows with no drop reason yet; rows identical to an earlier one
+    (`duplicate_reasons`) are counted, and marked "duplicate row" only when the times carry
+    seconds; on coarser times they stay, as repeat events.
+
+    Example:
+        >>> from datetime import datetime
+        >>> df = pl.DataFrame({TS: [datetime(2024, 1, 5)] * 2, HASH: [7, 7], DROP: [None, None]})
+        >>> df = df.cast({DROP: pl.String, HASH: pl.UInt64})
+        >>> reasons, repeats = duplicates(df)
+        >>> reasons.to_list(), repeats
+        ([None, None], Repeats(resolution='day', identical=1))
+    """
+    left = pl.col(TS).filter(pl.col(DROP).is_null())
+    resolution = frame.select(time_resolution(left)).item()
+    marked = duplicate_reasons(frame)
+    repeats = Repeats(resolution, marked.eq(DUPLICATE).sum())
+    return (frame.get_column(DROP) if repeats.kept else marked), repeats
 
 
 def _properties(schema: pl.Schema, used: set[str]) -> list[pl.Expr]:

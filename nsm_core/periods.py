@@ -8,11 +8,12 @@ ports unchanged to DuckDB and Spark.
 - month number m = year * 12 + month - 1
 """
 
+from datetime import date
 from typing import Final
 
 import polars as pl
 
-from nsm_core._types import IntoExpr, Period, col
+from nsm_core._types import FrameT, IntoExpr, Period, col
 
 US_PER_DAY: Final = 86_400_000_000
 # Rolling ("user"-anchored) period lengths, as Amplitude and Mixpanel count them.
@@ -22,6 +23,7 @@ ROLLING_US: Final[dict[Period, int]] = {
     "month": 30 * US_PER_DAY,
 }
 PERIOD_LABEL: Final[dict[Period, str]] = {"day": "day", "week": "week", "month": "month"}
+_EPOCH: Final = date(1970, 1, 1)
 
 
 def epoch_us(ts: IntoExpr = "ts") -> pl.Expr:
@@ -111,3 +113,43 @@ def rolling_index(ts_us: IntoExpr, start_us: IntoExpr, period: Period) -> pl.Exp
         1
     """
     return (col(ts_us) - col(start_us)).floordiv(ROLLING_US[period])
+
+
+def _day(day: date) -> int:
+    """Return the day number d of a calendar date (days since 1970-01-01)."""
+    return (day - _EPOCH).days
+
+
+def in_dates(frame: FrameT, start: date | None, end: date | None, ts: str = "ts") -> FrameT:
+    """Return the rows whose time falls on a UTC day from `start` to `end`, both included.
+
+    start <= day(ts) <= end, compared as day numbers; None leaves that side open.
+
+    Example:
+        >>> from datetime import datetime
+        >>> t = [datetime(2025, 1, 1, 23, 59), datetime(2025, 1, 2), datetime(2025, 1, 3)]
+        >>> in_dates(pl.DataFrame({"ts": t}), date(2025, 1, 2), None).height
+        2
+    """
+    day = day_number(ts)
+    return _within(frame, day, start and _day(start), end and _day(end))
+
+
+def in_months(frame: FrameT, start: date | None, end: date | None, month: str = "month") -> FrameT:
+    """Return the rows of a monthly table whose month overlaps the days `start` to `end`.
+
+    month (the month's first day, a Date) from start's month to end; None leaves a side open.
+
+    Example:
+        >>> months = pl.DataFrame({"month": [date(2025, m, 1) for m in (1, 2, 3)]})
+        >>> in_months(months, date(2025, 1, 20), date(2025, 2, 3)).height
+        2
+    """
+    return _within(frame, pl.col(month), start and start.replace(day=1), end)
+
+
+def _within(frame: FrameT, value: pl.Expr, low: object, high: object) -> FrameT:
+    """Return the rows with low <= value <= high; a bound of None is open."""
+    keep = [value >= low] if low is not None else []
+    keep += [value <= high] if high is not None else []
+    return frame.filter(*keep) if keep else frame

@@ -5,6 +5,7 @@ a column of strings that cannot be summed. `numbers_from_text` types such column
 loading, deciding on the whole column so that no value is ever lost to a failed parse.
 """
 
+from collections.abc import Collection
 from typing import Final
 
 import polars as pl
@@ -52,11 +53,12 @@ def _number_type(counts: dict[str, int]) -> pl.DataType | None:
 
 
 def numbers_from_text(
-    events: pl.DataFrame, sample_rows: int = SAMPLE_ROWS
+    events: pl.DataFrame, sample_rows: int = SAMPLE_ROWS, keep: Collection[str] = ()
 ) -> tuple[pl.DataFrame, dict[str, pl.DataType]]:
     """Return `events` with text property columns of numbers as numbers, and the new types.
 
-    A String column other than the canonical ones becomes Int64 when every non-empty
+    A String column other than the canonical ones and those in `keep` (declared text by
+    the file, such as RecBole tokens) becomes Int64 when every non-empty
     value is an integer without a leading zero ("007" ids stay text), else Float64 when
     every non-empty value is a plain decimal (-12, 3.50, .5; not 1e3, +5 or 1,234); empty
     strings become null. Otherwise it stays text, whole: no value is ever nulled. The
@@ -69,7 +71,7 @@ def numbers_from_text(
         >>> out.rows(), types
         ([(3, 1.5, '007'), (None, -2.0, '007'), (12, None, '007')], {'seats': Int64, 'cogs': Float64})
     """  # noqa: E501
-    text = [c for c, d in events.schema.items() if d == pl.String and c not in CANONICAL]
+    text = [c for c, d in events.schema.items() if d == pl.String and c not in (*CANONICAL, *keep)]
     sample = _counts(events.head(sample_rows), text, full=False) if text else {}
     candidates = [c for c, n in sample.items() if n["decimal"] == n["filled"]]
     counts = _counts(events, candidates, full=True) if candidates else {}

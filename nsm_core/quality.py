@@ -22,7 +22,7 @@ from nsm_core.cleaning import (
     ROW,
     Normalize,
 )
-from nsm_core.schema import EVENT, REVENUE, TS, USER, DataError, QualityReport
+from nsm_core.schema import EVENT, REVENUE, TS, USER, DataError, QualityReport, Repeats
 
 
 def _examples(frame: pl.DataFrame, reason: str, limit: int = 3) -> str:
@@ -44,7 +44,8 @@ _ADVICE: Final = {
         "seconds, milliseconds or microseconds, or map another column to ts."
     ),
     FUTURE_TS: "Check the time unit and the clock of the system that exported the file.",
-    DUPLICATE: "Nothing to do: exact repeats of a row are kept once.",
+    DUPLICATE: "Nothing to do: times carry seconds, so an exact repeat of a row is a double "
+    "export, kept once.",
 }
 
 
@@ -94,11 +95,12 @@ def summarize(
     spec: Normalize,
     notes: tuple[str, ...] = (),
     kept: pl.DataFrame | None = None,
+    repeats: Repeats | None = None,
 ) -> QualityReport:
     """Return the quality report of a collected `normalize` result.
 
     `kept` are its rows without a drop reason, when the caller has them already (so the
-    totals need no second filter of the frame).
+    totals need no second filter of the frame); `repeats`, what `cleaning.duplicates` did.
 
     Example:
         >>> from datetime import datetime
@@ -133,8 +135,47 @@ def summarize(
         rows_read=frame.height,
         drops=drop_counts(frame),
         notes=(*notes, *_notes(frame, spec)),
+        repeats=repeats or Repeats(),
         **stats,
     )
+
+
+_RESOLUTION_WORDS: Final = {
+    "day": "date-only data",
+    "hour": "data timed to the hour",
+    "minute": "data timed to the minute",
+    "second": "data timed to the second",
+    "sub-second": "data timed to fractions of a second",
+}
+
+
+def repeats_note(repeats: Repeats) -> str:
+    """Return which rule applied to identical rows, and why, in words for the Data page.
+
+    Identical rows (every column equal to an earlier row's) are repeat events on data
+    timed to the minute or coarser, and double exports once times carry seconds.
+
+    Example:
+        >>> repeats_note(Repeats("day", identical=2)).split(". ")[0]
+        'Kept: 2 identical rows on date-only data'
+    """
+    data, n = _RESOLUTION_WORDS[repeats.resolution], repeats.identical
+    none = f"No identical rows on {data}: there are none."
+    if repeats.kept:
+        head = f"Kept: {n:,} identical rows on {data}." if n else none
+        why = (
+            "Times without seconds cannot tell two real events apart (two purchases of the "
+            "same amount on one day), so identical rows count as real events, not as a double "
+            "export; they are dropped only when times carry seconds."
+        )
+    else:
+        head = f"Dropped: {n:,} identical rows as double exports." if n else none
+        why = (
+            "Times here carry seconds, so a row equal to an earlier one in every column is "
+            "the same event exported twice and is kept once; on data with dates only, "
+            "identical rows are kept as repeat events."
+        )
+    return f"{head} {why}"
 
 
 def drops_table(report: QualityReport) -> pl.DataFrame:

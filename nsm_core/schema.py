@@ -53,13 +53,39 @@ class DataError(ValueError):
         super().__init__(" ".join(part for part in (problem, where, fix) if part))
 
 
+# Time resolutions, coarsest first: the coarsest unit every time is a whole number of.
+RESOLUTIONS: Final = ("day", "hour", "minute", "second", "sub-second")
+# On data timed to the minute or coarser, two identical rows are two real events (two
+# same-day purchases of one amount); once times carry seconds, they are a double export.
+REPEATS_KEPT: Final = ("day", "hour", "minute")
+
+
+@dataclass(frozen=True, slots=True)
+class Repeats:
+    """Rows identical to an earlier row, and what the data's time resolution made of them.
+
+    resolution: one of RESOLUTIONS ("day" = dates only), over the rows kept otherwise.
+    identical: rows identical in every column to an earlier row. They are kept as repeat
+    events when the resolution is in REPEATS_KEPT, else dropped as "duplicate row".
+    """
+
+    resolution: str = "second"
+    identical: int = 0
+
+    @property
+    def kept(self) -> bool:
+        """True when identical rows are kept as repeat events (times coarser than a second)."""
+        return self.resolution in REPEATS_KEPT
+
+
 @dataclass(frozen=True, slots=True)
 class QualityReport:
     """What loading did to the rows: nothing is dropped without being counted here.
 
     rows_read = rows_kept + sum(drops) (duplicates are one of the drop reasons).
     revenue_total = Σ revenue of kept rows (net of refunds); refunds = #(revenue < 0);
-    refund_total = Σ revenue over those rows (a negative number or 0).
+    refund_total = Σ revenue over those rows (a negative number or 0). repeats: the
+    identical rows and the rule that kept or dropped them.
     """
 
     rows_read: int
@@ -73,6 +99,7 @@ class QualityReport:
     refunds: int
     refund_total: float
     notes: tuple[str, ...] = field(default=())
+    repeats: Repeats = field(default_factory=Repeats)
 
     @property
     def rows_dropped(self) -> int:

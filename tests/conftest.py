@@ -15,6 +15,7 @@ from bench._server import CHROMIUM, CHROMIUM_ARGS, serve
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=40)
 settings.load_profile("ci")
 
+
 @pytest.fixture(scope="session")
 def streamlit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Start the app with `streamlit run` on a free loopback port; yield its URL."""

@@ -22,8 +22,8 @@ def utc(*args: int) -> datetime:
 RAW = {
     "who": ["a", "a", "a", None, "b", "b", "c", "c"],
     "when": [
-        "2024-01-01",
-        "2024-01-01",  # exact repeat of row 1
+        "2024-01-01T09:30:15",
+        "2024-01-01T09:30:15",  # exact repeat of row 1, to the second: a double export
         "2024-01-03",
         "2024-01-04",  # no user
         "not a date",
@@ -75,7 +75,7 @@ def test_normalize_output_schema_and_values():
         }
     )
     assert kept.rows() == [
-        ("a", "buy", utc(2024, 1, 1), 10.0, "pro"),
+        ("a", "buy", utc(2024, 1, 1, 9, 30, 15), 10.0, "pro"),
         ("a", "buy", utc(2024, 1, 3), 5.0, "pro"),
         ("c", "refund", utc(2024, 1, 5), -4.5, "free"),
     ]
@@ -94,13 +94,20 @@ def test_summarize_counts_everything():
         ("duplicate row", 1),
     )
     assert (report.users, report.event_types) == (2, 2)
-    assert (report.first_ts, report.last_ts) == (utc(2024, 1, 1), utc(2024, 1, 5))
+    assert (report.first_ts, report.last_ts) == (utc(2024, 1, 1, 9, 30, 15), utc(2024, 1, 5))
     assert report.revenue_total == pytest.approx(10 + 5 - 4.5)
     assert (report.refunds, report.refund_total) == (1, pytest.approx(-4.5))
     assert report.notes[0] == "read as text"
     assert "'not a date' (rows 5)" in report.notes[1]
     assert "'2024-06-03' (rows 6)" in report.notes[2]
     assert report.notes[3].startswith("1 values of 'money' are not amounts")
+
+
+def test_identical_rows_on_dates_only_are_kept():
+    raw = {**RAW, "when": ["2024-01-01", "2024-01-01", *RAW["when"][2:]]}
+    reasons = normalize(pl.LazyFrame(raw), SPEC).collect().get_column(DROP).to_list()
+    assert reasons[:2] == [None, None]
+    assert reasons.count("duplicate row") == 0
 
 
 def test_future_limit_is_now_plus_one_day():

@@ -128,6 +128,14 @@ def test_file_like_sources():
     assert_expected(load(stdio.StringIO(EVENTS_CSV)).events)
 
 
+@pytest.mark.parametrize("fmt", io.FORMATS)
+@pytest.mark.parametrize("name", ["events.csv", "events.parquet", "export.json", "ml.inter"])
+def test_the_contents_decide_the_format_not_a_misleading_name(fmt, name):
+    assert_expected(load(encoded(fmt), name=name).events)
+    if fmt == "jsonl":  # a spreadsheet tool's UTF-16 text
+        assert_expected(load(encoded(fmt).decode().encode("utf-16"), name=name).events)
+
+
 def test_tsv_sniffed_from_content_without_a_name():
     assert_expected(load(encoded("tsv")).events)
 
@@ -146,12 +154,21 @@ def test_large_files_are_scanned_lazily(tmp_path, fmt):
     assert f"{fmt.upper()} SCAN" in plan.explain().upper()
 
 
-def test_load_and_load_events_agree(tmp_path):
+@pytest.mark.parametrize(
+    ("extra", "height"),
+    [
+        # times to the whole hour: the repeat of row 1 is a repeat event, kept
+        ("u1,signup,2024-01-01T10:00:00Z,,free\n", 5),
+        # times with seconds: the second u3 row is a double export, dropped
+        ("u3,open,2024-01-05T10:00:07Z,,free\n" * 2, 5),
+    ],
+)
+def test_load_and_load_events_agree(tmp_path, extra, height):
     path = tmp_path / "events.csv"
-    path.write_text(EVENTS_CSV + "u1,signup,2024-01-01T10:00:00Z,,free\n,x,2024-01-01,,\n")
+    path.write_text(EVENTS_CSV + extra + ",x,2024-01-01,,\n")
     lazy = io.load_events(path, now=NOW).collect()
     assert lazy.equals(load(path).events)
-    assert lazy.height == 4
+    assert lazy.height == height
 
 
 @pytest.mark.parametrize(
@@ -519,8 +536,8 @@ def test_utf16_spreadsheet_export():
 def test_cleaning_counts_each_reason():
     text = (
         "user_id,event,ts,revenue\n"
-        "u1,open,2024-01-01,1\n"  # kept
-        "u1,open,2024-01-01,1\n"  # duplicate
+        "u1,open,2024-01-01T09:30:15,1\n"  # kept
+        "u1,open,2024-01-01T09:30:15,1\n"  # duplicate: times carry seconds
         ",open,2024-01-02,1\n"  # no user
         "null,open,2024-01-02,1\n"  # no user
         "u2,,2024-01-02,1\n"  # no event
@@ -571,16 +588,18 @@ def test_every_row_dropped_is_an_error_with_examples(text, expected):
         io.load_events(text.encode(), now=NOW)
 
 
-def test_quality_report_matches_a_plain_python_count(tmp_path):
+@pytest.mark.parametrize("clock", ["", "T10:00:05"])
+def test_quality_report_matches_a_plain_python_count(tmp_path, clock):
+    # Dates only: identical rows are repeat events, kept; with seconds, double exports.
     rng = random.Random(7)
     rows = []
     for _ in range(400):
-        day = date(2024, 1, 1) + timedelta(days=rng.randrange(140))
+        day = (date(2024, 1, 1) + timedelta(days=rng.randrange(140))).isoformat() + clock
         rows.append(
             {
                 "uid": rng.choice(["", "u1", "u2", "u3", "u4", "u5"]),
                 "event": rng.choice(["open", "buy", "refund"]),
-                "event_time": rng.choice([day.isoformat(), day.isoformat(), "bad", "2030-01-01"]),
+                "event_time": rng.choice([day, day, "bad", "2030-01-01"]),
                 "amount": rng.choice(["", "5", "-2.50", "10"]),
             }
         )
@@ -590,7 +609,7 @@ def test_quality_report_matches_a_plain_python_count(tmp_path):
         writer.writeheader()
         writer.writerows(rows)
 
-    seen, kept, reasons = set(), [], {}
+    seen, kept, reasons, identical = set(), [], {}, 0
     for row in rows:
         reason = None
         if not row["uid"]:
@@ -600,7 +619,8 @@ def test_quality_report_matches_a_plain_python_count(tmp_path):
         elif row["event_time"] == "2030-01-01":
             reason = "timestamp in the future"
         elif tuple(row.values()) in seen:
-            reason = "duplicate row"
+            identical += 1
+            reason = "duplicate row" if clock else None
         seen.add(tuple(row.values()))
         if reason:
             reasons[reason] = reasons.get(reason, 0) + 1
@@ -614,8 +634,10 @@ def test_quality_report_matches_a_plain_python_count(tmp_path):
     assert dict(report.drops) == reasons
     assert report.users == len({r["uid"] for r in kept})
     assert report.event_types == len({r["event"] for r in kept})
-    assert report.first_ts.date() == min(date.fromisoformat(r["event_time"]) for r in kept)
-    assert report.last_ts.date() == max(date.fromisoformat(r["event_time"]) for r in kept)
+    assert identical > 0
+    assert report.repeats == schema.Repeats("second" if clock else "day", identical)
+    assert report.first_ts.date() == min(date.fromisoformat(r["event_time"][:10]) for r in kept)
+    assert report.last_ts.date() == max(date.fromisoformat(r["event_time"][:10]) for r in kept)
     assert report.revenue_total == pytest.approx(sum(amounts))
     assert report.refunds == sum(a < 0 for a in amounts)
     assert report.refund_total == pytest.approx(sum(a for a in amounts if a < 0))
@@ -707,3 +729,69 @@ def test_load_spend_months_and_no_channel(tmp_path):
 def test_load_spend_errors(text, expected):
     with pytest.raises(DataError, match=expected):
         io.load_spend(text)
+
+
+MONEY_NAMES = [
+    "transaction_value", "transaction_amount", "TransactionAmount", "order_amount",
+    "payment_amount", "Payment Amount", "gmv", "sale_amount", "sales_amount",
+    "purchase_amount", "purchase_value", "amount_paid", "total_price", "grand_total",
+    "subtotal", "net_amount", "gross_revenue", "charge_amount", "invoice_amount",
+]  # fmt: skip
+NOT_MONEY = ["rating", "score", "quantity", "qty", "count", "age", "seats", "items", "rank"]
+
+
+@pytest.mark.parametrize("name", MONEY_NAMES)
+def test_common_money_columns_are_revenue(name):
+    assert io.detect_columns(["customer_id", "date", "rating", "quantity", name])["revenue"] == name
+
+
+def test_transaction_value_is_loaded_as_revenue():
+    text = b"customer_id,date,transaction_value\nc1,2024-01-05,$12.50\nc2,2024-01-06,3\n"
+    loaded = load(text)
+    assert loaded.events.get_column("revenue").to_list() == [12.5, 3.0]
+    assert ("revenue", "transaction_value") in loaded.columns
+
+
+def test_counts_and_ratings_are_never_revenue():
+    assert io.detect_columns(["user_id", "ts", *NOT_MONEY])["revenue"] is None
+
+
+# ---------------------------------------------------------------- RecBole atomic files
+
+
+def test_recbole_inter_file_loads_with_the_types_taken_off_the_names():
+    # tests/fixtures/io/tiny.inter: MovieLens-style, epoch seconds; row 4 repeats row 3.
+    loaded = load(FIXTURES / "tiny.inter")
+    events = loaded.events
+    assert events.columns == ["user_id", "event", "ts", "revenue", "item_id", "rating"]
+    assert events.select("user_id", "ts", "item_id", "rating").rows() == [
+        ("7", utc(1997, 12, 4, 15, 55, 49), "42", 4.0),
+        ("7", utc(1997, 12, 4, 16), "107", 5.0),
+        ("12", utc(1998, 4, 4, 19, 22, 22), "42", 3.0),
+        ("30", utc(1997, 11, 7, 7, 18, 36), "911", 1.0),
+        ("45", utc(1997, 11, 27, 5, 2, 3), "107", 2.5),
+    ]
+    # a token is text even when it looks like a number; rating is never revenue
+    assert events.schema["item_id"] == pl.String
+    assert events.get_column("revenue").to_list() == [0.0] * 5
+    assert loaded.report.drops == (("duplicate row", 1),)
+    assert any("RecBole" in note and "user_id:token" in note for note in loaded.report.notes)
+
+
+def test_recbole_header_is_detected_from_the_contents_not_the_name():
+    data = (FIXTURES / "tiny.inter").read_bytes()
+    for name in ("ml-100k.inter", "ratings", "ratings.txt", "ratings.csv"):
+        assert load(data, name=name).events.height == 5
+    assert io.read_columns(data) == ["user_id", "item_id", "rating", "timestamp"]
+
+
+def test_a_recbole_user_table_is_explained():
+    got = message((FIXTURES / "tiny.user").read_bytes(), name="ml-100k.user")
+    assert got.startswith("No time column found in ml-100k.user.")
+    assert "Found columns: user_id, age, gender, occupation, zip_code." in got
+    assert "upload the .inter file" in got
+
+
+def test_a_colon_in_some_headers_only_is_left_alone():
+    text = b"user_id,ts,note:token\nu1,2024-01-01,x\n"
+    assert load(text).events.columns[-1] == "note:token"

@@ -40,7 +40,10 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
     REVENUE: (
         "revenue", "amount", "price", "value", "dollar_value", "sales", "total",
         "order_value", "order_total", "total_amount", "net_revenue", "purchase_revenue",
-        "event_value_in_usd", "gmv",
+        "event_value_in_usd", "gmv", "transaction_value", "transaction_amount",
+        "order_amount", "payment_amount", "sale_amount", "sales_amount", "purchase_amount",
+        "purchase_value", "amount_paid", "total_price", "grand_total", "subtotal",
+        "net_amount", "gross_revenue", "charge_amount", "invoice_amount",
     ),
     ACCOUNT: (
         "account_id", "account", "company_id", "group_id", "org_id", "organization_id",
@@ -193,10 +196,14 @@ def _require(found: Mapping[str, str | None], columns: Sequence[str], name: str)
     """Raise DataError when no column plays user_id or ts."""
     for role, label in ((USER, "user"), (TS, "time")):
         if found[role] is None:
+            fix = f"Map one to {role} in the column mapping."
+            if name.lower().endswith((".user", ".item")):
+                fix = "A RecBole .user or .item file describes users or items, not events: "
+                fix += "upload the .inter file (user_id, item_id, timestamp) instead."
             raise DataError(
                 f"No {label} column found in {name}.",
                 where=f"Found columns: {_listing(columns)}.",
-                fix=f"Map one to {role} in the column mapping.",
+                fix=fix,
             )
 
 

@@ -18,7 +18,15 @@ from nsm_core import cleaning, parse, properties, quality
 from nsm_core.cleaning import DROP, HELPERS, ROW, Normalize
 from nsm_core.io._columns import _listing, _Options, _resolve
 from nsm_core.io._flatten import _flatten, _json_columns
-from nsm_core.io._read import _SEPARATORS, _File, _open, _read, _reading, _sniff_format
+from nsm_core.io._read import (
+    _SEPARATORS,
+    _File,
+    _open,
+    _read,
+    _Reading,
+    _reading,
+    _sniff_format,
+)
 from nsm_core.schema import TS, DataError, QualityReport
 
 SAMPLE_ROWS: Final = 1_000
@@ -46,6 +54,7 @@ class _Plan:
     spec: Normalize
     notes: tuple[str, ...] = field(default=())
     table: pl.LazyFrame | None = None
+    text: tuple[str, ...] = ()
 
 
 def _with_ts_format(spec: Normalize, sample: pl.DataFrame) -> Normalize:
@@ -78,32 +87,31 @@ def _check_shape(sample: pl.DataFrame, name: str, fmt: str) -> None:
         )
 
 
-def _table(
-    source: Any, opts: _Options, rows: int
-) -> tuple[pl.LazyFrame, pl.DataFrame, _File, list[str]]:
-    """Return the flattened table, its first `rows` rows, the file, and reading notes."""
+def _table(source: Any, opts: _Options, rows: int) -> tuple[_Reading, pl.DataFrame, _File]:
+    """Return the flattened table (with reading notes), its first `rows` rows, and the file."""
     file = _open(source, opts.name)
     with _reading(file.name):
         fmt = opts.format or _sniff_format(file, file.head())
-        table, notes = _read(file, fmt)
-        head = table.head(rows).collect()
+        read = _read(file, fmt)
+        head = read.table.head(rows).collect()
         bags = _json_columns(head)
-        table, flat_notes = _flatten(table, bags)
+        table, flat_notes = _flatten(read.table, bags)
         sample = _flatten(head.lazy(), bags)[0].collect()
     _check_shape(sample, file.name, fmt)
-    return table, sample, file, [*notes, *flat_notes]
+    return replace(read, table=table, notes=(*read.notes, *flat_notes)), sample, file
 
 
 def _plan(source: Any, opts: _Options) -> _Plan:
     """Return the lazy normalised events of `source` and what is needed to report on them."""
-    table, sample, file, notes = _table(source, opts, SAMPLE_ROWS)
+    read, sample, file = _table(source, opts, SAMPLE_ROWS)
     columns = [c for c in sample.columns if c != ROW]
     spec, resolve_notes = _resolve(columns, opts, file.name)
     spec = _with_ts_format(spec, sample)
     with _reading(file.name):
-        frame = cleaning.normalize(table, spec)
+        frame = cleaning.normalize(read.table, spec)
         checked = cleaning.normalize(sample.lazy(), spec)
-    return _Plan(file.name, frame, checked, spec, (*notes, *resolve_notes), table)
+    notes = (*read.notes, *resolve_notes)
+    return _Plan(file.name, frame, checked, spec, notes, read.table, read.text)
 
 
 def load_events(  # noqa: PLR0913 - the public signature of DESIGN.md
@@ -119,7 +127,8 @@ def load_events(  # noqa: PLR0913 - the public signature of DESIGN.md
 
     source: a path, bytes or an open file; CSV, TSV, parquet or JSON Lines, gzipped or not.
     Parquet and CSV paths are scanned lazily. Rows failing cleaning (missing user or event,
-    unparseable or future time, exact duplicate) are left out; `load` also counts them.
+    unparseable or future time, exact duplicate when times carry seconds: on dates only,
+    identical rows are repeat events) are left out; `load` also counts them.
     Properties are kept as read (a CSV's as text): typing a column of numbers needs all of
     it, which `load` does.
     The header and the first rows are checked now, so a file that cannot work fails here.
@@ -128,9 +137,9 @@ def load_events(  # noqa: PLR0913 - the public signature of DESIGN.md
         DataError: the file cannot be read or has no usable user or time column.
 
     Example:
-        >>> csv = b"customer,date,amount\nc1,2024-01-05,$12.50\nc1,2024-01-05,$12.50\n"
-        >>> load_events(csv).collect().rows()
-        [('c1', 'purchase', datetime.datetime(2024, 1, 5, 0, 0, tzinfo=zoneinfo.ZoneInfo(key='UTC')), 12.5)]
+        >>> row = b"c1,2024-01-05 09:30:15,$12.50\n"  # twice, to the second: a double export
+        >>> load_events(b"customer,time,amount\n" + row + row).collect().rows()
+        [('c1', 'purchase', datetime.datetime(2024, 1, 5, 9, 30, 15, tzinfo=zoneinfo.ZoneInfo(key='UTC')), 12.5)]
     """  # noqa: E501
     opts = _Options(format, preset, mapping, event_name, now)
     plan = _plan(source, opts)
@@ -182,7 +191,8 @@ def load(  # noqa: PLR0913 - the public signature the app codes against
         # Duplicates are marked on the collected frame: a sort of one integer column, far
         # faster than a per-row is_first_distinct over millions of rows.
         frame = cleaning.normalize(plan.table, plan.spec, duplicates=False).collect()
-        frame.replace_column(frame.get_column_index(DROP), cleaning.duplicate_reasons(frame))
+        reasons, repeats = cleaning.duplicates(frame)
+        frame.replace_column(frame.get_column_index(DROP), reasons)
     quality.require_rows(frame, plan.spec, plan.name)
     # The frame holds one chunk per row group; contiguous events make every later
     # computation (each page's) much cheaper.
@@ -195,9 +205,9 @@ def load(  # noqa: PLR0913 - the public signature the app codes against
             for column in (frame.get_column(c) for c in cleaning.data_columns(frame))
         ]
     )
-    events, types = properties.numbers_from_text(events)
+    events, types = properties.numbers_from_text(events, keep=plan.text)
     notes = (*plan.notes, *_numbers_note(types))
-    report = quality.summarize(frame, plan.spec, notes, kept=events)
+    report = quality.summarize(frame, plan.spec, notes, kept=events, repeats=repeats)
     columns = tuple((role, column) for role, column in plan.spec.columns if column)
     return Loaded(events, report, columns)
 

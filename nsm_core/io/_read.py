@@ -1,9 +1,9 @@
 """Open, decode and read a source: path, bytes or file; gzip; CSV, TSV, parquet, JSON Lines.
 
 `_open` finds the bytes, `_sniff_format` the format, `_decoded` re-encodes UTF-16 or
-Windows-1252 text as UTF-8, `_separator` picks a CSV's field separator, and `_read`
-returns the table as read, rows numbered. Reader failures become a `DataError` in
-`_reading`.
+Windows-1252 text as UTF-8, `_separator` picks a CSV's field separator, `_atomic` takes
+RecBole's `:type` off the column names, and `_read` returns the table as read, rows
+numbered. Reader failures become a `DataError` in `_reading`.
 """
 
 import contextlib
@@ -11,7 +11,7 @@ import gzip
 import re
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from io import BytesIO
 from pathlib import Path
@@ -38,6 +38,17 @@ _EXTENSIONS: Final[dict[str, Format]] = {
     "json": "jsonl",
 }
 _SEPARATORS: Final = {",": "a comma", ";": "a semicolon", "\t": "a tab", "|": "a pipe"}
+# RecBole "atomic" files (.inter, .user, .item) type every header: user_id:token, rating:float.
+_ATOMIC: Final = re.compile(r"^(.+):(token|token_seq|float|float_seq)$")
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """A table as read (rows numbered), notes on the reading, and columns declared text."""
+
+    table: pl.LazyFrame
+    notes: tuple[str, ...] = ()
+    text: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,12 +135,20 @@ def _open(source: Any, name: str | None) -> _File:
 
 
 def _sniff_format(file: _File, head: bytes) -> str:
-    """Return the format from magic bytes, the file name, then the first character."""
+    """Return the format from the contents, whatever the file is called.
+
+    Parquet's magic bytes, else JSON Lines when the text starts with { or [ (in UTF-8 or
+    UTF-16), else delimited text: TSV when the name says so (the separator is sniffed in
+    any case), CSV otherwise.
+    """
     if head.startswith(b"PAR1"):
         return "parquet"
+    encoding = "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8"
+    if head.decode(encoding, errors="ignore").lstrip("\ufeff \t\r\n").startswith(("{", "[")):
+        return "jsonl"
     with contextlib.suppress(DataError):
-        return infer_format(file.name)
-    return "jsonl" if head.lstrip(_BOM + b" \t\r\n").startswith((b"{", b"[")) else "csv"
+        return "tsv" if infer_format(file.name) == "tsv" else "csv"
+    return "csv"
 
 
 def _check_text(file: _File, head: bytes) -> None:
@@ -221,19 +240,45 @@ def _read_csv(file: _File, fmt: str, head: bytes) -> pl.LazyFrame:
     return pl.read_csv(BytesIO(file.read()), **options).lazy()
 
 
-def _read(file: _File, fmt: str) -> tuple[pl.LazyFrame, list[str]]:
-    """Return the table in `file` as read (numbered rows) and notes about the reading."""
+def _atomic(table: pl.LazyFrame, name: str) -> _Reading:
+    """Return a RecBole atomic table with bare column names, or the table unchanged.
+
+    Only when every header is name:type (token, token_seq, float, float_seq): the type
+    goes, and columns typed token or *_seq are declared text, so that an id such as
+    item_id:token stays text even when its values look like numbers.
+
+    Example:
+        >>> t = pl.LazyFrame({"user_id:token": ["7"], "rating:float": ["4"]})
+        >>> r = _atomic(t, "x.inter")
+        >>> r.table.collect_schema().names(), r.text
+        (['user_id', 'rating'], ('user_id',))
+    """
+    headers = table.collect_schema().names()
+    typed = [_ATOMIC.match(h) for h in headers]
+    if not headers or not all(typed):
+        return _Reading(table)
+    names = {m.group(0): m.group(1) for m in typed if m}
+    text = tuple(m.group(1) for m in typed if m and m.group(2) != "float")
+    note = (
+        f"{name} is a RecBole atomic file: the types were taken off its column names "
+        f"({', '.join(list(names)[:6])}{' …' if len(names) > 6 else ''})."
+    )
+    return _Reading(table.rename(names), (note,), text)
+
+
+def _read(file: _File, fmt: str) -> _Reading:
+    """Return the table in `file` as read (numbered rows), notes, and columns declared text."""
     if fmt not in FORMATS:
         raise DataError(f"Unknown format {fmt!r}.", fix=f"Use one of {', '.join(FORMATS)}.")
-    notes = []
     if fmt == "parquet":
         if file.path is not None:
             table = pl.scan_parquet(file.path)
         else:
             table = pl.read_parquet(BytesIO(file.read())).lazy()
+        reading = _Reading(table)
     else:
         file, note = _decoded(file, file.head())
-        notes = [note] if note else []
         read = _read_json if fmt == "jsonl" else partial(_read_csv, fmt=fmt)
-        table = read(file, head=file.head())
-    return table.with_row_index(ROW, offset=1), notes
+        reading = _atomic(read(file, head=file.head()), file.name)
+        reading = replace(reading, notes=(*([note] if note else []), *reading.notes))
+    return replace(reading, table=reading.table.with_row_index(ROW, offset=1))

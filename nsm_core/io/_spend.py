@@ -56,9 +56,9 @@ def load_spend(source: Any, *, format: str | None = None) -> pl.DataFrame:  # no
         >>> load_spend(csv).rows()
         [(datetime.date(2024, 1, 1), 'ads', 150.0), (datetime.date(2024, 2, 1), 'seo', 0.0)]
     """
-    table, _, file, _ = _table(source, _Options(format=format), rows=100)
+    read, _, file = _table(source, _Options(format=format), rows=100)
     with _reading(file.name):
-        raw = table.collect()
+        raw = read.table.collect()
     columns = [c for c in raw.columns if c != ROW]
     found = {role: _matches(columns, names, set()) for role, names in SPEND_ALIASES.items()}
     for role, label in (("month", "month or date"), ("ad_spend", "ad spend")):

@@ -3,9 +3,9 @@
 Fader & Hardie's CDNOW data set, as redistributed in the MIT-licensed Lifetimes 0.11.3
 (lifetimes/datasets/CDNOW_master.txt): one row per purchase record, all 69,659 kept
 (value-0 rows and repeated customer-days are real records). 255 records repeat an earlier
-record exactly (same customer, day, CDs and dollars: two real purchases), so each row carries
-`record`, its line number in the master file, which keeps the loader's duplicate-row cleaning
-from mistaking them for double-exported rows.
+record exactly (same customer, day, CDs and dollars: two real purchases); the loader keeps
+them because the times are dates only (`schema.Repeats`), as it does for the same file
+uploaded as a CSV, so the bundled and an uploaded copy give the same events.
 """
 
 import gzip
@@ -27,8 +27,7 @@ def parse_master(text: str) -> pl.DataFrame:
     r"""Return the CDNOW master text (header, space-aligned columns) as canonical events.
 
     user_id = the zero-padded customer id, event = "purchase", ts = the date at 00:00 UTC,
-    revenue = dollar_value, cds = number of CDs, record = data line number (1-based);
-    sorted by ts, user_id (file order on ties).
+    revenue = dollar_value, cds = number of CDs; sorted by ts, user_id (file order on ties).
 
     Example:
         >>> text = "id date cds value\r\n 00002 19970112  1   12.00\r\n 00001 19970101  1   11.77"
@@ -41,7 +40,6 @@ def parse_master(text: str) -> pl.DataFrame:
         pl.DataFrame(
             {"user_id": cells[:, 0], "day": cells[:, 1], "cds": cells[:, 2], "value": cells[:, 3]}
         )
-        .with_row_index("record", offset=1)
         .select(
             "user_id",
             event=pl.lit("purchase"),
@@ -51,7 +49,6 @@ def parse_master(text: str) -> pl.DataFrame:
             .dt.replace_time_zone("UTC"),
             revenue=pl.col("value").cast(pl.Float64),
             cds=pl.col("cds").cast(pl.Int64),
-            record=pl.col("record").cast(pl.Int64),
         )
         .with_columns(pl.col("ts").cast(TS_DTYPE))
         .sort("ts", "user_id", "event", maintain_order=True)
