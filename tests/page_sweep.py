@@ -144,6 +144,8 @@ def _sweep_widget(
     widget = _find(at, identity)
     if widget is not None and kind not in RANGE_KINDS:
         widget.set_value(original)
+        if widget.form_id:
+            _submit(at, widget.form_id)
         at.run()
 
 
