@@ -5,7 +5,7 @@ plain values); uploaded bytes are passed as underscore arguments so they are nev
 again on a rerun. Each bridge collects at the edge and returns a DataFrame or a frozen result.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import polars as pl
@@ -186,9 +186,24 @@ def unit_economics(
 
 
 @st.cache_data(max_entries=16, show_spinner="Building the driver tree…")
+def _driver_totals(source: DataSource, spec: nsm_drivers.TreeSpec) -> nsm_drivers.TreeValues:
+    return nsm_drivers.tree_totals(events(source).lazy(), spec)
+
+
+@st.cache_data(max_entries=16, show_spinner="Cutting every driver by segment…")
+def _driver_cut(source: DataSource, spec: nsm_drivers.TreeSpec) -> nsm_drivers.TreeValues:
+    totals = _driver_totals(source, replace(spec, segment=None))
+    return nsm_drivers.with_segments(events(source).lazy(), totals, spec)
+
+
 def driver_tree(source: DataSource, spec: nsm_drivers.TreeSpec) -> nsm_drivers.TreeValues:
-    """Return every driver-tree node per period (and per segment when the spec cuts)."""
-    return nsm_drivers.compute(events(source).lazy(), spec)
+    """Return every driver-tree node per period (and per segment when the spec cuts).
+
+    The uncut tree is cached on its own, so choosing a cut computes only the cut.
+    """
+    if spec.segment is None:
+        return _driver_totals(source, spec)
+    return _driver_cut(source, spec)
 
 
 @st.cache_data(max_entries=32, show_spinner="Measuring the driver's baseline…")

@@ -46,7 +46,7 @@ from nsm_core.drivers.templates import (
     event_noun,
     suggest_spec,
 )
-from nsm_core.drivers.tree import TreeValues, compute, node_values
+from nsm_core.drivers.tree import TreeValues, compute, node_values, tree_totals, with_segments
 from nsm_core.drivers.whatif import Projection, project, what_if
 
 __all__ = [
@@ -103,8 +103,10 @@ __all__ = [
     "split_change",
     "suggest_spec",
     "sum_parts",
+    "tree_totals",
     "walk",
     "waterfall_frame",
     "what_if",
     "what_if_period",
+    "with_segments",
 ]

@@ -23,10 +23,10 @@ from nsm_core.drivers.model import Lifecycle, Measure, Node, Remainder, check_ke
 from nsm_core.drivers.spec import TreeSpec
 from nsm_core.drivers.templates import NEW_VS_RETURNING, build_tree
 from nsm_core.metrics import MetricSpec, exclude, metric_frame
-from nsm_core.metrics.compute import counted
+from nsm_core.metrics.compute import counted, needed_columns
 from nsm_core.periods import first_open_period, period_number, period_start
 from nsm_core.retention import lifecycle
-from nsm_core.schema import TS, USER, DataError
+from nsm_core.schema import ACCOUNT, EVENT, REVENUE, TS, USER, DataError
 from nsm_core.segments import first_touch
 
 SEGMENT: Final = "segment"
@@ -172,8 +172,7 @@ def node_values(
     complete, <node key>...); value = measure / per (null when per = 0).
     """
     lazy = events.lazy()
-    measures = [m for n, _, _ in walk(root) for m in (n.measure, n.per) if m is not None]
-    sources = list(dict.fromkeys(s for m in measures for s in _sources(m)))
+    sources = _tree_sources(root)
     index = {source: i for i, source in enumerate(sources)}
     keys = ["period_start", *([SEGMENT] if cut is not None else [])]
     plans = [_plan(lazy, source, period, cut) for source in sources]
@@ -232,20 +231,54 @@ def compute(events: pl.LazyFrame | pl.DataFrame, spec: TreeSpec) -> TreeValues:
         >>> out.values.select("volume", "active", "per_active").rows()
         [(3.0, 2.0, 1.5), (1.0, 1.0, 1.0)]
     """
+    totals = tree_totals(events, spec)
+    return totals if spec.segment is None else with_segments(events, totals, spec)
+
+
+def tree_totals(events: pl.LazyFrame | pl.DataFrame, spec: TreeSpec) -> TreeValues:
+    """Return the values of the tree `spec` names, uncut (`spec.segment` is not read).
+
+    A page caches these apart from the cut, so cutting by a segment reuses them.
+
+    Raises:
+        DataError: the events are empty, or lack a column the tree needs.
+    """
     lazy = events.lazy()
     if lazy.select(pl.len()).collect().item() == 0:
         raise DataError(NO_EVENTS)
     root = build_tree(spec)
     check_keys(root)
     totals = node_values(lazy, root, spec.period)
-    warnings = undefined_warnings(root, totals)
-    if spec.segment is None:
-        return TreeValues(root, spec.period, totals, warnings=warnings)
+    return TreeValues(root, spec.period, totals, warnings=undefined_warnings(root, totals))
+
+
+def with_segments(
+    events: pl.LazyFrame | pl.DataFrame, totals: TreeValues, spec: TreeSpec
+) -> TreeValues:
+    """Return `totals` (from `tree_totals` of the same spec) with every node cut by segment.
+
+    Raises:
+        DataError: the events lack the segment's column.
+    """
+    lazy = events.lazy()
     if spec.segment != NEW_VS_RETURNING and spec.segment not in lazy.collect_schema().names():
         raise DataError(f"The events have no column {spec.segment!r} to cut the tree by.")
-    # Materialised once: every plan below reads the segment, and a lazy window would be
-    # recomputed by each of them.
-    cut = _with_segment(lazy, spec.segment, spec.period).collect().lazy()
+    # Materialised once, with only the columns the tree reads: every plan below reads the
+    # segment, and a lazy window or join would be recomputed by each of them.
+    cut = _with_segment(lazy, spec.segment, spec.period)
+    cut = cut.select(_columns_read(totals.root, cut.collect_schema().names())).collect().lazy()
     values = Cut(_segment_values(cut), first_seen=spec.segment == NEW_VS_RETURNING)
-    by_segment = node_values(cut, root, spec.period, values)
-    return TreeValues(root, spec.period, totals, by_segment, warnings)
+    by_segment = node_values(cut, totals.root, spec.period, values)
+    return replace(totals, by_segment=by_segment)
+
+
+def _columns_read(root: Node, have: list[str]) -> list[str]:
+    """Return the columns of `have` that the tree's metrics (and the cut) read."""
+    specs = [s[1] if isinstance(s, tuple) else s for s in _tree_sources(root)]
+    need = {USER, EVENT, TS, REVENUE, ACCOUNT, _SEG}.union(*(needed_columns(s) for s in specs))
+    return [c for c in have if c in need]
+
+
+def _tree_sources(root: Node) -> list[Source]:
+    measures = [m for n, _, _ in walk(root) for m in (n.measure, n.per) if m is not None]
+    return list(dict.fromkeys(s for m in measures for s in _sources(m)))
