@@ -10,7 +10,7 @@ from typing import Literal
 
 import numpy as np
 import polars as pl
-from scipy import optimize, stats
+from scipy.special import ndtri
 
 from nsm_core import fmt
 from nsm_core._types import IntoExpr, col
@@ -65,7 +65,7 @@ def z_value(confidence: float = 0.95) -> float:
         >>> round(z_value(0.95), 3)
         1.96
     """
-    return float(stats.norm.ppf(1 - (1 - confidence) / 2))
+    return float(ndtri(1 - (1 - confidence) / 2))
 
 
 def wilson_interval(
@@ -173,7 +173,7 @@ def two_proportion_sample_size(
 def _n_two_proportions(p1: float, delta: float, alpha: float, power: float) -> float:
     p2 = p1 + delta
     pbar = (p1 + p2) / 2
-    za, zb = z_value(1 - alpha), float(stats.norm.ppf(power))
+    za, zb = z_value(1 - alpha), float(ndtri(power))
     numerator = za * math.sqrt(2 * pbar * (1 - pbar)) + zb * math.sqrt(
         p1 * (1 - p1) + p2 * (1 - p2)
     )
@@ -194,6 +194,10 @@ def two_proportion_mde(
     upper = 1 - p_base - 1e-9
     if _n_two_proportions(p_base, upper, alpha, power) > n_per_arm:
         return float("nan")
+    # scipy.optimize and scipy.stats take seconds to import: only the pages that need them
+    # pay for them, so the first page of a cold start does not.
+    from scipy import optimize
+
     return float(
         optimize.brentq(
             lambda d: _n_two_proportions(p_base, d, alpha, power) - n_per_arm, 1e-9, upper
@@ -210,7 +214,7 @@ def two_mean_sample_size(sd: float, delta: float, alpha: float = 0.05, power: fl
         >>> two_mean_sample_size(10, 2)
         393
     """
-    za, zb = z_value(1 - alpha), float(stats.norm.ppf(power))
+    za, zb = z_value(1 - alpha), float(ndtri(power))
     return math.ceil(2 * (za + zb) ** 2 * sd**2 / delta**2)
 
 
@@ -223,7 +227,7 @@ def two_mean_mde(sd: float, n_per_arm: float, alpha: float = 0.05, power: float 
         >>> round(two_mean_mde(10, 393), 3)
         1.999
     """
-    za, zb = z_value(1 - alpha), float(stats.norm.ppf(power))
+    za, zb = z_value(1 - alpha), float(ndtri(power))
     return (za + zb) * sd * math.sqrt(2 / n_per_arm)
 
 
@@ -241,6 +245,8 @@ def spearman_interval(x: np.ndarray, y: np.ndarray, confidence: float = 0.95) ->
     method = "Spearman rank correlation, Fisher z (Bonett–Wright)"
     constant = n > 0 and (np.ptp(x) == 0 or np.ptp(y) == 0)
     # A constant column (everyone reached a metric on day one) has no rank correlation.
+    from scipy import stats  # slow to import: only the Workshop needs it (see above)
+
     rho = float(stats.spearmanr(x, y).statistic) if n > 2 and not constant else float("nan")
     if n <= 3 or math.isnan(rho):
         return Estimate(rho, float("nan"), float("nan"), n, method, confidence)

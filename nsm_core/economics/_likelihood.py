@@ -8,7 +8,6 @@ from collections.abc import Callable
 
 import numpy as np
 import polars as pl
-from scipy.optimize import minimize
 from scipy.special import betaln, digamma, gammaln
 
 from nsm_core.schema import DataError
@@ -134,6 +133,9 @@ def maximise(
     `warm` (the same likelihood on a thinned sample) is minimised first, for a cheap start
     near the optimum: the full-data fit then needs a few iterations instead of dozens.
     """
+    # scipy.optimize takes about a second to import: only pages that fit a model pay for it.
+    from scipy.optimize import minimize
+
     bounds = [(-LOG_BOUND, LOG_BOUND)] * n_params
     start = np.zeros(n_params)
     if warm is not None:

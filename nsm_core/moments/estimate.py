@@ -22,7 +22,6 @@ from typing import Final
 import numpy as np
 import polars as pl
 from scipy import special
-from scipy import stats as sps
 
 from nsm_core import stats
 from nsm_core.moments.candidates import ACTIVE_DAYS, EARLY_EVENTS, UserTable
@@ -307,7 +306,7 @@ def adjust(cells: np.ndarray, binary: bool, replicates: int, seed: int) -> Adjus
         se[c] = np.nanstd(draws[:, c], ddof=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.abs(lift) / se
-    p_value = np.where(se > 0, 2 * sps.norm.sf(z), np.where(lift == 0, 1.0, 0.0))
+    p_value = np.where(se > 0, 2 * special.ndtr(-np.abs(z)), np.where(lift == 0, 1.0, 0.0))
     p_value = np.where(usable, p_value, np.nan)
     overlap = (cells[:, 0].sum(-1) * keep).sum(-1) / cells[:, 0].sum((-1, -2))
     return Adjusted(cells, lift, bounds[:, 0], bounds[:, 1], se, p_value, control, overlap)
