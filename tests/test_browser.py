@@ -71,6 +71,8 @@ def test_upload_csv_then_visit_pages(page: Page, streamlit_server: str, shots: P
     page.screenshot(path=str(shots / "after_upload.png"), full_page=True)
 
 
+BACKGROUND_JS = """() => getComputedStyle(document.querySelector('[data-testid="stApp"]'))
+  .backgroundColor.match(/\\d+/g).slice(0, 3).map(Number)"""
 OVERFLOW_JS = """() => {
   const width = document.documentElement.clientWidth;
   return [...document.querySelectorAll('[data-testid="stMain"] [data-testid]')]
@@ -95,6 +97,9 @@ def test_page_fits_a_phone(browser, streamlit_server: str, shots: Path, spec):
         page.wait_for_timeout(1500)  # charts size themselves after the script ends
         assert_clean(page)
         assert page.evaluate(OVERFLOW_JS) == []
+        # The theme follows the browser's dark preference (it was pinned to light).
+        background = page.evaluate(BACKGROUND_JS)
+        assert sum(background) / 3 < 80, background
         page.screenshot(path=str(shots / f"{spec.url_path}_390_dark.png"))
     finally:
         context.close()
