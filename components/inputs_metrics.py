@@ -13,7 +13,7 @@ from nsm_core import governance, metrics
 from nsm_core.governance import GovernanceCard
 from nsm_core.metrics import AGGREGATIONS, METRIC_TYPES, Exclusions, Filter, MetricSpec
 from nsm_core.metrics.words import AGGREGATION_WORDS
-from nsm_core.schema import REVENUE, DataError
+from nsm_core.schema import ACCOUNT, REVENUE, DataError
 
 GRAINS: Final = {"day": "Day", "week": "Week", "month": "Month"}
 AGGREGATION_LABELS: Final = {
@@ -48,6 +48,7 @@ class Properties:
 
     names: tuple[str, ...]
     numeric: tuple[str, ...]
+    has_accounts: bool = False
 
 
 def properties(source: DataSource) -> Properties:
@@ -56,7 +57,8 @@ def properties(source: DataSource) -> Properties:
     names = catalog.get_column("property").to_list()
     kinds = catalog.get_column("type").to_list()
     numeric = [n for n, k in zip(names, kinds, strict=True) if re.match(r"U?Int|Float", k)]
-    return Properties((REVENUE, *names), (REVENUE, *numeric))
+    accounts = ACCOUNT in cached.events(source).columns
+    return Properties((REVENUE, *names), (REVENUE, *numeric), accounts)
 
 
 def template_label(fit: metrics.TemplateFit) -> str:
@@ -135,8 +137,10 @@ def _counting(spec: MetricSpec, events: list[str], props: Properties, key: str) 
             help="Divide events or sums by the users (or teams) with a counted event.",
         ),
         "entity": "account" if cols[2].toggle(
-            "Count teams (account_id)", spec.entity == "account", key=f"{key}_entity",
-            help="Count accounts instead of users; needs an account_id column.",
+            "Count teams (account_id)", spec.entity == "account" and props.has_accounts,
+            key=f"{key}_entity", disabled=not props.has_accounts,
+            help="Count accounts instead of users; needs an account_id column"
+            + ("." if props.has_accounts else ", which this data does not have."),
         ) else "user",
         "grain": cols[3].segmented_control(
             "Time grain", list(GRAINS), default=spec.grain, required=True,

@@ -16,9 +16,10 @@ pytestmark = pytest.mark.sweep
 
 # Intended error messages, by page: a choice the user made that the data cannot answer.
 INTENDED: dict[str, tuple[str, ...]] = {
-    # A numeric condition submitted without its number.
-    "north-star": ("needs a number",),
-    "workshop": ("needs a number",),
+    # A custom metric's form submitted with a numeric condition but no number, or with
+    # "per user" on a count of users (a form cannot hide options until it is submitted).
+    "north-star": ("needs a number", "'per user' only applies"),
+    "workshop": ("needs a number", "'per user' only applies"),
     # Every threshold removed from the multiselect.
     "moments": ("Thresholds must be whole numbers",),
 }

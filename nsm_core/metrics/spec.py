@@ -136,7 +136,10 @@ class MetricSpec:
         if self.threshold < 1:
             raise DataError(f"{self.name!r}: the threshold must be at least 1.")
         if self.per_user and self.aggregation in ENTITY_COUNTS:
-            raise DataError(f"{self.name!r}: 'per user' only applies to sums and event counts.")
+            raise DataError(
+                f"{self.name!r}: 'per user' only applies to sums and event counts.",
+                fix="Turn 'Per user' off, or count events or sum a property.",
+            )
 
     def to_dict(self) -> dict[str, Any]:
         """Return the spec as plain JSON-ready values (tuples stay tuples)."""
