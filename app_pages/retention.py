@@ -46,7 +46,7 @@ def show_cohorts() -> None:
         )
     value = display.value_column(result)
     render.chart(
-        charts.heatmap(display.matrix_for(result, shown), spec.period, value),
+        charts.heatmap(display.matrix_for(result, shown), spec.period, value, spec.unit),
         display.shown_columns(result.matrix, result),
         name="retention matrix",
         caption=summary.cohort_caption(result, k) + display.heatmap_note(result),

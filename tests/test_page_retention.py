@@ -89,6 +89,9 @@ def test_accounts_on_teams():
     accounts = pl.read_parquet(SAMPLES["teams"].events_path)["account_id"].n_unique()
     assert metric(at, "Accounts") == f"{accounts:,}"
     assert users != metric(at, "Accounts")
+    heat = chart_specs(at)[0]
+    assert heat["title"]["subtitle"][0] == "First column: accounts in the cohort"
+    assert "'Accounts'" in heat["layer"][0]["encoding"]["x"]["axis"]["labelExpr"]
     at.segmented_control(key="retention_view").set_value("lifecycle").run()
     assert "accounts were active" in texts(at)
 

@@ -13,7 +13,6 @@ TEXT_PX: Final = 26  # "100%" at 10 px fits in a column this wide
 # rather than drawn invisible, which costs the browser a fifth of a second at 60 × 32 cells
 TEXT_COLUMNS: Final = 26
 LEGEND_PX: Final = 80  # room for a legend of up to 4 rows below the plot
-SIZE_COLUMN: Final = "Users"
 SIZE_FILL: Final = "#495057"  # dark grey: white size numbers read on it in both themes
 AVERAGE: Final = PALETTE[8]  # a mid grey reads on light and dark backgrounds
 _LIFECYCLE: Final = ("new", "retained", "resurrected", "dormant")
@@ -22,7 +21,6 @@ _PENNY: Final = ("never", "once only", "twice or more")
 _VALUE: Final = {
     "rate": ("Retention", ".0%"),
     "revenue_retention": ("Revenue retention", ".0%"),
-    "revenue_per_user": ("Revenue per user", "$,.2f"),
 }
 
 
@@ -86,15 +84,17 @@ def _colour(cells: pl.DataFrame, value: str) -> tuple[alt.Color, str]:
     return colour, f"datum.{value} > {0.6 * top:.4f}"
 
 
-def heatmap(matrix: pl.DataFrame, period: str, value: str = "rate") -> alt.LayerChart:
+def heatmap(
+    matrix: pl.DataFrame, period: str, value: str = "rate", unit: str = "user"
+) -> alt.LayerChart:
     """Return the cohort × period heatmap with the value in each cell and a size column.
 
     matrix(cohort, period, cohort_size, <value> + active, ci_low, ci_high for "rate" or
     revenue, revenue_per_user for revenue); incomplete cells (null value) stay blank. The
-    first column ("Users") is each cohort's size. Numbers are written in the cells only
-    when a column is at least TEXT_PX wide and there are at most TEXT_COLUMNS columns (the
-    colour and tooltip always carry them), and axis labels that would overlap are thinned
-    out, so the grid reads at 390 px.
+    first column ("Users", "Accounts" for unit="account") is each cohort's size. Numbers
+    are written in the cells only when a column is at least TEXT_PX wide and there are at
+    most TEXT_COLUMNS columns (the colour and tooltip always carry them), and axis labels
+    that would overlap are thinned out, so the grid reads at 390 px.
 
     Example:
         >>> from datetime import date
@@ -129,7 +129,7 @@ def heatmap(matrix: pl.DataFrame, period: str, value: str = "rate") -> alt.Layer
             labelAngle=0,
             orient="top",
             labelOverlap="parity",
-            labelExpr=f"datum.value == -1 ? '{SIZE_COLUMN}' : datum.label",
+            labelExpr=f"datum.value == -1 ? '{unit.capitalize()}s' : datum.label",
         ),
     )
     y = alt.Y(
@@ -162,7 +162,7 @@ def heatmap(matrix: pl.DataFrame, period: str, value: str = "rate") -> alt.Layer
     return alt.layer(*layers).properties(
         title=alt.TitleParams(
             f"{title} by cohort",
-            subtitle=["First column: users in the cohort", f"Blank: {blank}"],
+            subtitle=[f"First column: {unit}s in the cohort", f"Blank: {blank}"],
             subtitleColor=AVERAGE,  # the theme leaves subtitles black, unreadable in dark mode
             anchor="start",
         ),
