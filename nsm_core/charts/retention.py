@@ -307,10 +307,11 @@ def lifecycle_chart(data: pl.DataFrame, period: str) -> alt.Chart:
 
 
 def quick_ratio_chart(data: pl.DataFrame, period: str) -> alt.LayerChart:
-    """Return the quick ratio per period on a log scale, dashed line at 1 (blank at 0 dormant).
+    """Return the quick ratio per period on a log-like scale, dashed line at 1 (blank at 0 dormant).
 
-    data(period_start, quick_ratio). A ratio is read by its factor (2 is as far above 1 as
-    0.5 is below), so a log scale keeps one early outlier from flattening the rest; the
+    data(period_start, quick_ratio). A ratio is read by its factor, so a symmetric-log
+    scale (log-like above 1, linear near 0, and a ratio of 0 still has a place, which a
+    log scale cannot draw at all) keeps one early outlier from flattening the rest; the
     chart has the full height of the others.
 
     Example:
@@ -325,7 +326,11 @@ def quick_ratio_chart(data: pl.DataFrame, period: str) -> alt.LayerChart:
         .mark_line(point=True, color=PALETTE[4])
         .encode(
             x=x,
-            y=alt.Y("quick_ratio:Q", title="Quick ratio (log scale)", scale=alt.Scale(type="log")),
+            y=alt.Y(
+                "quick_ratio:Q",
+                title="Quick ratio (log-like scale)",
+                scale=alt.Scale(type="symlog"),
+            ),
             tooltip=[
                 alt.Tooltip("period_start:T", title=f"{period.capitalize()} starting"),
                 alt.Tooltip("quick_ratio:Q", title="Quick ratio", format=".2f"),
