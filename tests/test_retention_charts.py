@@ -81,6 +81,7 @@ def test_quick_ratio_chart_has_full_height_and_a_log_like_scale(meals):
     assert spec["height"] == _base.HEIGHT
     ratio = layers(spec)[0]["encoding"]["y"]
     assert ratio["scale"]["type"] == "symlog"
+    assert ratio["axis"]["values"] == [0, 0.5, 1, 2, 4, 8]  # the line at 1 has its label
     assert data["quick_ratio"].max() / data["quick_ratio"].median() > 4  # why not linear
     # why not a plain log scale: a day with nobody new or back has a ratio of 0, and a log
     # scale whose domain holds 0 draws nothing at all (seen in Chromium on teams, daily)

@@ -306,6 +306,19 @@ def lifecycle_chart(data: pl.DataFrame, period: str) -> alt.Chart:
     )
 
 
+def _ratio_ticks(top: float | None) -> list[float]:
+    """Return the ticks 0, 0.5, 1, 2, 4, ... up to the first at or above `top`.
+
+    Example:
+        >>> _ratio_ticks(4.5)
+        [0.0, 0.5, 1.0, 2.0, 4.0, 8.0]
+    """
+    ticks = [0.0, 0.5, 1.0]
+    while ticks[-1] < (top or 1.0):
+        ticks.append(ticks[-1] * 2)
+    return ticks
+
+
 def quick_ratio_chart(data: pl.DataFrame, period: str) -> alt.LayerChart:
     """Return the quick ratio per period on a log-like scale, dashed line at 1 (blank at 0 dormant).
 
@@ -330,6 +343,7 @@ def quick_ratio_chart(data: pl.DataFrame, period: str) -> alt.LayerChart:
                 "quick_ratio:Q",
                 title="Quick ratio (log-like scale)",
                 scale=alt.Scale(type="symlog"),
+                axis=alt.Axis(values=_ratio_ticks(data["quick_ratio"].max()), format="~g"),
             ),
             tooltip=[
                 alt.Tooltip("period_start:T", title=f"{period.capitalize()} starting"),
