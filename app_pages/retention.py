@@ -44,32 +44,29 @@ def show_cohorts() -> None:
             key="retention_heatmap_segment",
             help=f"One matrix per value of {spec.segment}; the curves below compare them.",
         )
-    matrix = display.matrix_for(result, shown)
+    value = display.value_column(result)
     render.chart(
-        charts.heatmap(matrix, spec.period, display.value_column(result)),
-        matrix,
+        charts.heatmap(display.matrix_for(result, shown), spec.period, value, spec.unit),
+        display.shown_columns(result.matrix, result),
         name="retention matrix",
         caption=summary.cohort_caption(result, k) + display.heatmap_note(result),
     )
     lines, by = display.curve_lines(result)
+    average = display.shown_columns(result.average, result)
     render.chart(
-        charts.curves(lines, result.average, spec.period, by),
-        result.average,
+        charts.curves(lines, average, spec.period, by, value),
+        average,
         name="retention average",
-        caption=summary.average_caption(result, k),
+        caption=summary.average_caption(result, k) + display.curve_note(result),
     )
-    if spec.measure == "revenue":
-        st.markdown(summary.revenue_caption(result, k))
     render.table(
-        display.wide(result, display.value_column(result)),
-        name="retention table",
-        caption="One row per cohort; empty cells are periods not yet complete.",
+        display.wide(result, value), name="retention table", caption=display.wide_caption(result)
     )
     if spec.segment:
         render.table(
-            result.segments,
+            display.shown_columns(result.segments, result),
             name="retention by segment",
-            caption=f"Pooled retention per {spec.segment} value, complete cells only.",
+            caption=display.segment_caption(result),
         )
 
 

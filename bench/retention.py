@@ -4,10 +4,17 @@ Both engines start from the events in memory (a polars DataFrame; a native DuckD
 and return the full table: every cohort × period cell with its maturity (null when
 incomplete), or one lifecycle row per period. DuckDB's SQL uses the same integer period
 numbers as nsm_core/periods.py.
+
+The page rows time each control of the Retention page as a user clicks it: the whole
+page script run in Streamlit's AppTest on an upload of the events, with the retention
+results not cached (the server's part of click to render), and the bytes of chart spec
+and data it sends to the browser.
 """
 
+import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import polars as pl
 
@@ -144,6 +151,111 @@ def page_times(path: Path, repeat: int = 3) -> dict[str, float]:
     return {f"page recompute: {name}": best_of(fn, repeat) for name, fn in views.items()}
 
 
+@dataclass(frozen=True, slots=True)
+class Click:
+    """One control change: widget kind, key and the value set (SECOND = its second option).
+
+    `before` are changes made first (not timed); `fresh` clears the retention results
+    before the timed run, as on a user's first click (False: the page reuses them).
+    """
+
+    name: str
+    kind: str
+    key: str
+    value: Any
+    before: tuple[tuple[str, str, Any], ...] = ()
+    fresh: bool = True
+
+
+SECOND: Final = object()
+DAY: Final = ("segmented_control", "retention_period", "day")
+SPLIT: Final = ("selectbox", "retention_segment", "channel")
+CLICKS: Final = (
+    Click("period: day", *DAY),
+    Click("split by segment (daily)", *SPLIT, before=(DAY,)),
+    Click(
+        "heatmap for: another segment (daily)",
+        "selectbox",
+        "retention_heatmap_segment",
+        SECOND,
+        before=(DAY, SPLIT),
+    ),
+    Click("period: month", "segmented_control", "retention_period", "month"),
+    Click("counts as retained: in k or later", "segmented_control", "retention_kind", "unbounded"),
+    Click("periods counted from: calendar", "segmented_control", "retention_anchor", "calendar"),
+    Click("start event", "selectbox", "retention_start", "signup"),
+    Click("return event", "selectbox", "retention_return", "purchase"),
+    Click("measure: revenue", "segmented_control", "retention_measure", "revenue"),
+    Click(
+        "measure: revenue (daily)",
+        "segmented_control",
+        "retention_measure",
+        "revenue",
+        before=(DAY,),
+    ),
+    Click("periods shown: 52 weeks", "slider", "retention_max_periods_week", 52),
+    Click("periods shown: 90 days", "slider", "retention_max_periods_day", 90, before=(DAY,)),
+    Click("view: lifecycle", "segmented_control", "retention_view", "lifecycle"),
+    Click("view: stickiness", "segmented_control", "retention_view", "stickiness"),
+    Click("view: penny gap", "segmented_control", "retention_view", "penny"),
+)
+
+
+def _widget(at: Any, kind: str, key: str) -> Any:
+    return getattr(at, kind)(key=key)
+
+
+def _set(at: Any, kind: str, key: str, value: Any) -> Any:
+    """Set a widget (SECOND picks its second option); return the value it had."""
+    widget = _widget(at, kind, key)
+    old = widget.value
+    widget.set_value(widget.options[1] if value is SECOND else value)
+    return old
+
+
+def chart_bytes(at: Any) -> int:
+    """Return the bytes of Vega-Lite spec and data the page's charts send to the browser."""
+    return sum(
+        len(c.proto.spec) + sum(len(d.data.data) for d in c.proto.datasets)
+        for c in at.get("vega_lite_chart")
+    )
+
+
+def _click_time(at: Any, click: Click, repeat: int) -> tuple[float, int]:
+    """Return the best page run after `click` with cleared retention caches, and its bytes."""
+    from components import cached
+
+    bridges = (cached.retention, cached.lifecycle, cached.stickiness, cached.penny_gap)
+    undo = [(kind, key, _set(at, kind, key, value)) for kind, key, value in click.before]
+    at.run()
+    times = []
+    for _ in range(repeat):
+        old = _set(at, click.kind, click.key, click.value)
+        for bridge in bridges if click.fresh else ():
+            bridge.clear()
+        start = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - start)
+        if at.exception:
+            raise RuntimeError(f"{click.name}: {at.exception[0].value}")
+        sent = chart_bytes(at)
+        _set(at, click.kind, click.key, old)
+        at.run()
+    for kind, key, value in reversed(undo):
+        _set(at, kind, key, value)
+    at.run()
+    return min(times), sent
+
+
+def click_times(path: Path, repeat: int = 3) -> dict[str, tuple[float, int]]:
+    """Return (best server seconds, chart bytes) of each Retention control (fresh process)."""
+    from tests.apptest_helpers import open_app, upload
+
+    at = upload(open_app(), path.name, path.read_bytes(), "application/octet-stream")
+    at = at.switch_page("app_pages/retention.py").run()
+    return {click.name: _click_time(at, click, repeat) for click in CLICKS}
+
+
 def duck_times(path: Path, repeat: int = 3) -> dict[str, float]:
     """Return DuckDB's best time per task on its own in-memory table (fresh process)."""
     con = duckdb_connection()
@@ -172,5 +284,15 @@ def run(sizes: list[int]) -> list[Row]:
         pages = in_fresh_process(page_times, path)
         rows += [
             Row(task, n, seconds, note="target < 1 s at 1M") for task, seconds in pages.items()
+        ]
+        clicks = in_fresh_process(click_times, path)
+        rows += [
+            Row(
+                f"retention page click: {task}",
+                n,
+                seconds,
+                note=f"server, best of 3; charts {sent / 1000:,.0f} kB",
+            )
+            for task, (seconds, sent) in clicks.items()
         ]
     return rows

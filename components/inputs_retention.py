@@ -84,23 +84,45 @@ def _segment(segments: list[str], key: str) -> str | None:
     return None if picked == "(no split)" else picked
 
 
+def _kind(measure: retention.Measure) -> retention.Kind:
+    """Return what counts as retained; revenue is always that of period k itself."""
+    kind = st.segmented_control(
+        "Counts as retained",
+        list(KINDS),
+        default="n_period",
+        required=True,
+        format_func=KINDS.get,
+        key="retention_kind",
+        disabled=measure == "revenue",
+        help="In period k: came back in period k (Amplitude 'N-day', Mixpanel 'On'). "
+        "In k or later: came back in k or any later period (Amplitude 'Unbounded', "
+        "Mixpanel 'On or after'); it never rises with k. Revenue is always the revenue of "
+        "period k itself.",
+    )
+    return "n_period" if measure == "revenue" else kind
+
+
 def retention_spec(
     available: retention.Available, segments: list[str], count: retention.Unit, length: Period
 ) -> retention.RetentionSpec:
     """Return the cohort-retention spec from its settings widgets."""
     first, second, third = st.columns(3)
-    with first:
-        kind = st.segmented_control(
-            "Counts as retained",
-            list(KINDS),
-            default="n_period",
+    with third:
+        measures = list(MEASURES) if available.has_revenue else ["users"]
+        measure = st.segmented_control(
+            "Measure",
+            measures,
+            default="users",
             required=True,
-            format_func=KINDS.get,
-            key="retention_kind",
-            help="In period k: came back in period k (Amplitude 'N-day', Mixpanel 'On'). "
-            "In k or later: came back in k or any later period (Amplitude 'Unbounded', "
-            "Mixpanel 'On or after'); it never rises with k.",
+            format_func=MEASURES.get,
+            key="retention_measure",
+            help="Revenue: every number becomes revenue retention, revenue in period k / the "
+            "cohort's revenue in period 0 (net revenue retention, can exceed 100%). Needs a "
+            "revenue column.",
         )
+        segment = _segment(segments, "retention_segment")
+    with first:
+        kind = _kind(measure)
         anchor = st.segmented_control(
             "Periods counted from",
             list(ANCHORS),
@@ -125,19 +147,6 @@ def retention_spec(
             "retention_return",
             "The event that counts as coming back.",
         )
-    with third:
-        measures = list(MEASURES) if available.has_revenue else ["users"]
-        measure = st.segmented_control(
-            "Measure",
-            measures,
-            default="users",
-            required=True,
-            format_func=MEASURES.get,
-            key="retention_measure",
-            help="Revenue: revenue per cohort and period, per original user, and as a share of "
-            "period 0 (net revenue retention, can exceed 100%). Needs a revenue column.",
-        )
-        segment = _segment(segments, "retention_segment")
     periods = st.slider(
         "Periods shown",
         1,

@@ -30,18 +30,24 @@ def calendar_diff(period: str, a: str, b: str) -> str:
     return days if period == "day" else f"({days} // 7)"
 
 
-def reference_sql(period: str, anchor: str, kind: str, start: str | None, ret: str | None) -> str:
+def periods_sql(period: str, anchor: str) -> tuple[str, str, str]:
+    """Return SQL for an event's k (e, c), a cohort's last k begun (s, b) and the end of k (g)."""
     delta = DELTA_US[period]
     if anchor == "calendar":
         k = calendar_diff(period, "c.t0", "e.ts")
         last_k = calendar_diff(period, "s.first_t0", "b.t_end")
-        end_of_k = f"s.cohort + {INTERVAL[period]}(k + 1) - INTERVAL 1 MICROSECOND"
+        end_of_k = f"g.cohort + {INTERVAL[period]}(k + 1) - INTERVAL 1 MICROSECOND"
     else:
         k = f"(epoch_us(e.ts) - epoch_us(c.t0)) // {delta}"
         last_k = f"(epoch_us(b.t_end) - epoch_us(s.first_t0)) // {delta}"
         end_of_k = (
-            f"make_timestamp(epoch_us(s.cohort + {INTERVAL[period]}(1)) - 1 + (k + 1) * {delta})"
+            f"make_timestamp(epoch_us(g.cohort + {INTERVAL[period]}(1)) - 1 + (k + 1) * {delta})"
         )
+    return k, last_k, end_of_k
+
+
+def reference_sql(period: str, anchor: str, kind: str, start: str | None, ret: str | None) -> str:
+    k, last_k, end_of_k = periods_sql(period, anchor)
     start_filter = f"event = '{start}'" if start else "TRUE"
     return_filter = f"e.event = '{ret}'" if ret else "TRUE"
     if kind == "n_period":
@@ -66,7 +72,7 @@ def reference_sql(period: str, anchor: str, kind: str, start: str | None, ret: s
         FROM sizes s, bounds b
     )
     SELECT g.cohort::DATE AS cohort, g.k::INTEGER AS period, g.cohort_size,
-        CASE WHEN ({end_of_k.replace("s.cohort", "g.cohort")}) <= g.t_end
+        CASE WHEN ({end_of_k}) <= g.t_end
              THEN {active} END AS active
     FROM grid g ORDER BY 1, 2
     """
@@ -149,6 +155,55 @@ def test_revenue_matches_duckdb(con):
     base = joined.filter(pl.col("period") == 0).select("cohort", base="revenue")
     check = joined.join(base, on="cohort")
     assert np.allclose(check["revenue_retention"], check["revenue"] / check["base"])
+
+
+def pooled_revenue_sql(period: str, anchor: str) -> str:
+    """Pooled revenue retention per k: Σ revenue in k / Σ the same cohorts' k = 0 revenue.
+
+    Over the cohorts whose cell k is complete; revenue of every event at or after t0.
+    """
+    k, last_k, end_of_k = periods_sql(period, anchor)
+    return f"""
+    WITH bounds AS (SELECT max(ts) AS t_end FROM ev),
+    coh AS (
+        SELECT user_id, min(ts) AS t0, date_trunc('{period}', min(ts)) AS cohort
+        FROM ev GROUP BY user_id
+    ),
+    sizes AS (SELECT cohort, count(*) AS cohort_size, min(t0) AS first_t0 FROM coh GROUP BY 1),
+    grid AS (
+        SELECT s.cohort, s.cohort_size, b.t_end, unnest(range(0, {last_k} + 1)) AS k
+        FROM sizes s, bounds b
+    ),
+    rev AS (
+        SELECT c.cohort, {k} AS k, sum(e.revenue) AS revenue
+        FROM ev e JOIN coh c USING (user_id) WHERE e.ts >= c.t0 GROUP BY ALL
+    ),
+    cells AS (
+        SELECT g.cohort, g.k, g.cohort_size, coalesce(r.revenue, 0) AS revenue
+        FROM grid g LEFT JOIN rev r USING (cohort, k) WHERE ({end_of_k}) <= g.t_end
+    )
+    SELECT c.k::INTEGER AS period, count(*) AS cohorts, sum(c.cohort_size) AS cohort_size,
+        sum(c.revenue) AS revenue, sum(b.revenue) AS base_revenue,
+        sum(c.revenue) / sum(c.cohort_size) AS revenue_per_user,
+        sum(c.revenue) / sum(b.revenue) AS revenue_retention
+    FROM cells c JOIN cells b ON b.cohort = c.cohort AND b.k = 0
+    GROUP BY c.k ORDER BY 1
+    """
+
+
+POOLED_REVENUE = ["period", "cohorts", "cohort_size", "revenue", "base_revenue"]
+
+
+@pytest.mark.parametrize("anchor", ["user", "calendar"])
+@pytest.mark.parametrize("period", ["day", "week", "month"])
+def test_pooled_revenue_retention_matches_duckdb(con, period, anchor):
+    events = generated_events(seed=9)
+    spec = retention.RetentionSpec(period=period, anchor=anchor, measure="revenue")
+    average = retention.summarize(retention.retention_table(events, spec), spec).average
+    expected = duckdb_table(con, events, pooled_revenue_sql(period, anchor))
+    assert expected.height > 3
+    cols = [*POOLED_REVENUE, "revenue_per_user", "revenue_retention"]
+    assert_frame_equal(average.select(cols), expected.select(cols), check_dtypes=False)
 
 
 def cdnow_events() -> pl.DataFrame:

@@ -8,51 +8,93 @@ import polars as pl
 from nsm_core.charts._base import HEIGHT, PALETTE, colour_scale, titled
 
 ROW_PX: Final = 20
-SIZE_COLUMN: Final = "Users"
+TEXT_PX: Final = 26  # "100%" at 10 px fits in a column this wide
+# numbers fit 26 columns of a 690 px grid (a 1280 px screen); with more they are left out
+# rather than drawn invisible, which costs the browser a fifth of a second at 60 × 32 cells
+TEXT_COLUMNS: Final = 26
+LEGEND_PX: Final = 80  # room for a legend of up to 4 rows below the plot
+SIZE_FILL: Final = "#495057"  # dark grey: white size numbers read on it in both themes
+AVERAGE: Final = PALETTE[8]  # a mid grey reads on light and dark backgrounds
 _LIFECYCLE: Final = ("new", "retained", "resurrected", "dormant")
 _LIFECYCLE_COLOURS: Final = (PALETTE[0], PALETTE[2], PALETTE[1], PALETTE[3])
 _PENNY: Final = ("never", "once only", "twice or more")
 _VALUE: Final = {
     "rate": ("Retention", ".0%"),
     "revenue_retention": ("Revenue retention", ".0%"),
-    "revenue_per_user": ("Revenue per user", "$,.2f"),
 }
 
 
 def _cell_tooltip(period: str, value: str) -> list[alt.Tooltip]:
+    """Return a heatmap cell's tooltip: users with their interval, or revenue."""
     title, fmt = _VALUE[value]
-    return [
+    cell = [
         alt.Tooltip("cohort:T", title="Cohort"),
         alt.Tooltip("period:O", title=period.capitalize()),
         alt.Tooltip("cohort_size:Q", title="Cohort size", format=","),
-        alt.Tooltip("active:Q", title="Active", format=","),
-        alt.Tooltip(f"{value}:Q", title=title, format=fmt),
-        alt.Tooltip("ci_low:Q", title="95% CI low", format=".1%"),
-        alt.Tooltip("ci_high:Q", title="95% CI high", format=".1%"),
+    ]
+    if value == "rate":
+        return [
+            *cell,
+            alt.Tooltip("active:Q", title="Active", format=","),
+            alt.Tooltip("rate:Q", title=title, format=fmt),
+            alt.Tooltip("ci_low:Q", title="95% CI low", format=".1%"),
+            alt.Tooltip("ci_high:Q", title="95% CI high", format=".1%"),
+        ]
+    return [
+        *cell,
+        alt.Tooltip("revenue:Q", title=f"Revenue in this {period}", format="$,.2f"),
+        alt.Tooltip(f"{value}:Q", title=f"{title} (vs {period} 0)", format=fmt),
+        alt.Tooltip("revenue_per_user:Q", title="Per original user", format="$,.2f"),
     ]
 
 
-def _heatmap_data(matrix: pl.DataFrame, value: str) -> pl.DataFrame:
-    """Return the matrix cells plus one "Users" cell per cohort holding its size as text."""
-    if _VALUE[value][1].endswith("%"):
-        text = pl.format("{}%", (pl.col(value) * 100).round(0).cast(pl.Int64))
-    else:
-        text = pl.format("${}", pl.col(value).round(0).cast(pl.Int64))
-    cells = matrix.with_columns(column=pl.col("period").cast(pl.String), label=text)
-    sizes = (
-        matrix.filter(pl.col("period") == 0)
-        .group_by("cohort")
-        .agg(pl.col("cohort_size").sum())
-        .with_columns(column=pl.lit(SIZE_COLUMN), label=pl.format("{}", pl.col("cohort_size")))
+def _heatmap_cells(matrix: pl.DataFrame, value: str) -> pl.DataFrame:
+    """Return only what the heatmap draws or shows in tooltips, as light as it can be sent."""
+    extra = ("active",) if value == "rate" else ()
+    shares = ("ci_low", "ci_high") if value == "rate" else ("revenue", "revenue_per_user")
+    return matrix.select(
+        "cohort",
+        pl.col("period").cast(pl.Int16),
+        "cohort_size",
+        *extra,
+        *(pl.col(c).cast(pl.Float32) for c in (value, *shares)),
     )
-    return pl.concat([cells, sizes], how="diagonal_relaxed")
 
 
-def heatmap(matrix: pl.DataFrame, period: str, value: str = "rate") -> alt.LayerChart:
+def _fits(columns: int) -> alt.ExprRef:
+    """Return an opacity that shows cell text only when a column is wide enough for it."""
+    return alt.ExprRef(f"width / {columns} >= {TEXT_PX} ? 1 : 0")
+
+
+def _colour(cells: pl.DataFrame, value: str) -> tuple[alt.Color, str]:
+    """Return the cell colour and the test for white text on the darker cells.
+
+    The scale ends at the highest value after period 0 (period 0 is 100% by definition and
+    would leave every later cell pale); period-0 cells are clamped to its darkest blue.
+    """
+    title, fmt = _VALUE[value]
+    later = cells.filter(pl.col("period") > 0)[value].drop_nulls()
+    top = float(later.max()) if not later.is_empty() and later.max() > 0 else 1.0
+    colour = alt.Color(
+        f"{value}:Q",
+        title=title,
+        scale=alt.Scale(scheme="blues", domain=[0, top], clamp=True),
+        legend=alt.Legend(format=fmt, orient="bottom", direction="horizontal"),
+    )
+    return colour, f"datum.{value} > {0.6 * top:.4f}"
+
+
+def heatmap(
+    matrix: pl.DataFrame, period: str, value: str = "rate", unit: str = "user"
+) -> alt.LayerChart:
     """Return the cohort × period heatmap with the value in each cell and a size column.
 
-    matrix(cohort, period, cohort_size, active, ci_low, ci_high, <value>); incomplete cells
-    (null value) stay blank. The first column ("Users") is each cohort's size.
+    matrix(cohort, period, cohort_size, <value> + active, ci_low, ci_high for "rate" or
+    revenue, revenue_per_user for revenue); incomplete cells (null value) stay blank. The
+    first column ("Users", "Accounts" for unit="account") is each cohort's size. Numbers
+    are written in the cells only when a column is at least TEXT_PX wide and there are at
+    most TEXT_COLUMNS columns (the colour and tooltip always carry them), and axis labels
+    that would overlap are thinned out, so the grid reads at 390 px.
 
     Example:
         >>> from datetime import date
@@ -70,60 +112,76 @@ def heatmap(matrix: pl.DataFrame, period: str, value: str = "rate") -> alt.Layer
         >>> heatmap(m, "week").to_dict()["title"]["text"]
         'Retention by cohort'
     """
-    title, fmt = _VALUE[value]
-    data = _heatmap_data(matrix, value)
-    order = [SIZE_COLUMN, *(str(k) for k in sorted(matrix["period"].unique().to_list()))]
-    base = alt.Chart(data).encode(
-        x=alt.X(
-            "column:O",
-            sort=order,
-            title=f"{period.capitalize()}s since joining",
-            axis=alt.Axis(labelAngle=0, orient="top"),
-        ),
-        y=alt.Y(
-            "cohort:O", title=None, timeUnit="yearmonthdate", axis=alt.Axis(format="%-d %b %Y")
+    title = _VALUE[value][0]
+    cells = _heatmap_cells(matrix, value)
+    # the size column is period -1 on the same ordinal axis, labelled "Users"
+    sizes = (
+        cells.filter(pl.col("period") == 0)
+        .group_by("cohort")
+        .agg(pl.col("cohort_size").sum())
+        .with_columns(period=pl.lit(-1, pl.Int16))
+    )
+    columns = cells["period"].n_unique() + 1
+    x = alt.X(
+        "period:O",
+        title=f"{period.capitalize()}s since joining",
+        axis=alt.Axis(
+            labelAngle=0,
+            orient="top",
+            labelOverlap="parity",
+            labelExpr=f"datum.value == -1 ? '{unit.capitalize()}s' : datum.label",
         ),
     )
-    cells = (
-        base.transform_filter(f"datum.column != '{SIZE_COLUMN}'")
-        .mark_rect()
-        .encode(
-            color=alt.Color(
-                f"{value}:Q",
-                title=title,
-                scale=alt.Scale(scheme="blues"),
-                legend=alt.Legend(format=fmt),
-            ),
-            tooltip=_cell_tooltip(period, value),
-        )
+    y = alt.Y(
+        "cohort:O",
+        title=None,
+        timeUnit="yearmonthdate",
+        axis=alt.Axis(format="%-d %b %Y", labelOverlap="parity"),
     )
-    dark = f"datum.{value} > 0.6" if fmt.endswith("%") else "false"
-    text = (
-        base.transform_filter("isValid(datum.label)")
-        .mark_text(fontSize=10)
+    colour, dark = _colour(cells, value)
+    tooltip = _cell_tooltip(period, value)
+    grid = alt.Chart(cells).encode(x=x, y=y, tooltip=tooltip)
+    numbers = (
+        grid.transform_filter(f"isValid(datum.{value})")
+        .mark_text(fontSize=10, opacity=_fits(columns))
         .encode(
-            text="label:N",
+            text=alt.Text(f"{value}:Q", format=".0%"),
             color=alt.condition(dark, alt.value("white"), alt.value("black")),
-            tooltip=[alt.Tooltip("cohort_size:Q", title="Cohort size", format=",")],
         )
     )
-    height = max(ROW_PX * matrix["cohort"].n_unique(), 60)
-    return alt.layer(cells, text).properties(
+    size = alt.Chart(sizes).encode(
+        x=x, y=y, tooltip=[alt.Tooltip("cohort_size:Q", title="Cohort size", format=",")]
+    )
+    size_text = size.mark_text(fontSize=10, opacity=_fits(columns), color="white").encode(
+        text=alt.Text("cohort_size:Q", format=",")
+    )
+    blank = "not complete yet" if value == "rate" else f"not complete, or no {period}-0 revenue"
+    layers = [grid.mark_rect().encode(color=colour), size.mark_rect(color=SIZE_FILL), size_text]
+    if columns <= TEXT_COLUMNS:
+        layers.insert(1, numbers)
+    return alt.layer(*layers).properties(
         title=alt.TitleParams(
             f"{title} by cohort",
-            subtitle="First column: cohort size. Blank cells are periods a cohort has not "
-            "fully lived through yet",
+            subtitle=[f"First column: {unit}s in the cohort", f"Blank: {blank}"],
+            subtitleColor=AVERAGE,  # the theme leaves subtitles black, unreadable in dark mode
             anchor="start",
         ),
         width="container",
-        height=height,
+        height=ROW_PX * matrix["cohort"].n_unique(),
+        # the grid (not the whole chart) is ROW_PX per cohort; only the width is fitted
+        autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
     )
 
 
-def curves(lines: pl.DataFrame, average: pl.DataFrame, period: str, by: str) -> alt.LayerChart:
+def curves(
+    lines: pl.DataFrame, average: pl.DataFrame, period: str, by: str, value: str = "rate"
+) -> alt.LayerChart:
     """Return retention curves, one thin line per cohort or segment, with the pooled average.
 
-    lines(<by>, period, rate); average(period, rate, ci_low, ci_high).
+    lines(<by>, period, <value>); average(period, <value>[, ci_low, ci_high]). The legend
+    lists the lines in the order of `lines` (cohorts by date, not as text). `value` is
+    "rate" (share of users retained, with the average's 95% band) or "revenue_retention"
+    (revenue in k / the cohorts' period-0 revenue, no band).
 
     Example:
         >>> lines = pl.DataFrame({"cohort": ["2025-01-06"], "period": [1], "rate": [0.4]})
@@ -131,45 +189,67 @@ def curves(lines: pl.DataFrame, average: pl.DataFrame, period: str, by: str) -> 
         >>> curves(lines, avg, "week", "cohort").to_dict()["title"]["text"]
         'Retention curves'
     """
+    title, fmt = _VALUE[value]
+    users = value == "rate"
+    y_title = "Retained" if users else f"Share of {period}-0 revenue"
     x = alt.X("period:Q", title=f"{period.capitalize()}s since joining")
-    y = alt.Y("rate:Q", title="Retained", axis=alt.Axis(format=".0%"))
+    y = alt.Y(f"{value}:Q", title=y_title, axis=alt.Axis(format=fmt))
     thin = (
         alt.Chart(lines)
-        .mark_line(strokeWidth=1, opacity=0.55)
+        .mark_line(strokeWidth=1.5, opacity=0.7)
         .encode(
             x=x,
             y=y,
-            color=alt.Color(f"{by}:N", title=by.capitalize(), scale=colour_scale()),
+            color=alt.Color(
+                f"{by}:N",
+                title=by.capitalize(),
+                sort=lines[by].unique(maintain_order=True).to_list(),
+                scale=colour_scale(),
+                legend=alt.Legend(orient="bottom", columns=2),
+            ),
             tooltip=[
                 alt.Tooltip(f"{by}:N", title=by.capitalize()),
                 alt.Tooltip("period:Q", title=period.capitalize()),
-                alt.Tooltip("rate:Q", title="Retained", format=".1%"),
+                alt.Tooltip(f"{value}:Q", title=y_title, format=".1%"),
             ],
         )
     )
-    band = (
-        alt.Chart(average)
-        .mark_area(opacity=0.15, color="black")
-        .encode(x=x, y="ci_low:Q", y2="ci_high:Q")
-    )
+    pooled = "Weighted average" if users else "All cohorts pooled"
     mean = (
         alt.Chart(average)
-        .mark_line(strokeWidth=3, color="black", point=True)
+        .mark_line(strokeWidth=3, color=AVERAGE, point=alt.OverlayMarkDef(color=AVERAGE))
         .encode(
             x=x,
             y=y,
             tooltip=[
                 alt.Tooltip("period:Q", title=period.capitalize()),
-                alt.Tooltip("rate:Q", title="Weighted average", format=".1%"),
-                alt.Tooltip("ci_low:Q", title="95% CI low", format=".1%"),
-                alt.Tooltip("ci_high:Q", title="95% CI high", format=".1%"),
+                alt.Tooltip(f"{value}:Q", title=pooled, format=".1%"),
+                *(
+                    [
+                        alt.Tooltip("ci_low:Q", title="95% CI low", format=".1%"),
+                        alt.Tooltip("ci_high:Q", title="95% CI high", format=".1%"),
+                    ]
+                    if users
+                    else []
+                ),
             ],
         )
     )
-    return titled(
-        alt.layer(thin, band, mean),
-        "Retention curves",
-        "Black: average weighted by cohort size over complete cells, with its 95% interval",
+    layers = [thin, mean]
+    if users:
+        band = (
+            alt.Chart(average)
+            .mark_area(opacity=0.2, color=AVERAGE)
+            .encode(x=x, y="ci_low:Q", y2="ci_high:Q")
+        )
+        layers.insert(1, band)
+    subtitle = (
+        "Grey: all cohorts, weighted by size, with its 95% CI"
+        if users
+        else f"Grey: all cohorts pooled, revenue / {period}-0 revenue"
+    )
+    return titled(alt.layer(*layers), f"{title} curves", subtitle).properties(
+        height=HEIGHT + LEGEND_PX
     )
 
 
@@ -222,20 +302,36 @@ def lifecycle_chart(data: pl.DataFrame, period: str) -> alt.Chart:
     return titled(
         chart,
         "Who is active, and who went dormant",
-        "Dormant users are drawn below zero; a faded bar is a period in progress",
+        "Dormant users below zero; faded bar: period not over",
     )
 
 
-def quick_ratio_chart(data: pl.DataFrame, period: str) -> alt.LayerChart:
-    """Return the quick ratio per period with a dashed line at 1 (blank where dormant = 0).
+def _ratio_ticks(top: float | None) -> list[float]:
+    """Return the ticks 0, 0.5, 1, 2, 4, ... up to the first at or above `top`.
 
-    data(period_start, quick_ratio)
+    Example:
+        >>> _ratio_ticks(4.5)
+        [0.0, 0.5, 1.0, 2.0, 4.0, 8.0]
+    """
+    ticks = [0.0, 0.5, 1.0]
+    while ticks[-1] < (top or 1.0):
+        ticks.append(ticks[-1] * 2)
+    return ticks
+
+
+def quick_ratio_chart(data: pl.DataFrame, period: str) -> alt.LayerChart:
+    """Return the quick ratio per period on a log-like scale, dashed line at 1 (blank at 0 dormant).
+
+    data(period_start, quick_ratio). A ratio is read by its factor, so a symmetric-log
+    scale (log-like above 1, linear near 0, and a ratio of 0 still has a place, which a
+    log scale cannot draw at all) keeps one early outlier from flattening the rest; the
+    chart has the full height of the others.
 
     Example:
         >>> from datetime import date
         >>> d = pl.DataFrame({"period_start": [date(2025, 1, 6)], "quick_ratio": [3.0]})
         >>> quick_ratio_chart(d, "week").to_dict()["title"]["text"]
-        'Quick ratio = (new + resurrected) / dormant'
+        'Quick ratio'
     """
     x = alt.X("period_start:T", title=f"{period.capitalize()} starting")
     ratio = (
@@ -243,19 +339,28 @@ def quick_ratio_chart(data: pl.DataFrame, period: str) -> alt.LayerChart:
         .mark_line(point=True, color=PALETTE[4])
         .encode(
             x=x,
-            y=alt.Y("quick_ratio:Q", title="Quick ratio"),
+            y=alt.Y(
+                "quick_ratio:Q",
+                title="Quick ratio (log-like scale)",
+                scale=alt.Scale(type="symlog"),
+                axis=alt.Axis(values=_ratio_ticks(data["quick_ratio"].max()), format="~g"),
+            ),
             tooltip=[
                 alt.Tooltip("period_start:T", title=f"{period.capitalize()} starting"),
                 alt.Tooltip("quick_ratio:Q", title="Quick ratio", format=".2f"),
             ],
         )
     )
-    one = alt.Chart(pl.DataFrame({"y": [1.0]})).mark_rule(strokeDash=[4, 4]).encode(y="y:Q")
+    one = (
+        alt.Chart(pl.DataFrame({"y": [1.0]}))
+        .mark_rule(strokeDash=[4, 4], color=AVERAGE)
+        .encode(y="y:Q")
+    )
     return titled(
         alt.layer(ratio, one),
-        "Quick ratio = (new + resurrected) / dormant",
-        "Above the dashed line at 1 the active base grows; blank where nobody left",
-    ).properties(height=HEIGHT // 2)
+        "Quick ratio",
+        "(new + resurrected) / dormant; above 1 the base grows",
+    )
 
 
 def stickiness_chart(daily: pl.DataFrame) -> alt.Chart:
@@ -287,7 +392,7 @@ def stickiness_chart(daily: pl.DataFrame) -> alt.Chart:
             ],
         )
     )
-    return titled(chart, "Stickiness", "Active users of the day (or last 7 days) / of the last 30")
+    return titled(chart, "Stickiness", "Active on the day (or in 7 days) / active in 30 days")
 
 
 def power_chart(power: pl.DataFrame, window: str) -> alt.Chart:

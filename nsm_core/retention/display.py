@@ -10,10 +10,14 @@ import polars as pl
 from nsm_core import fmt
 from nsm_core._types import Period
 from nsm_core.retention._base import SEGMENT
+from nsm_core.retention.leaky import ADJECTIVE
 from nsm_core.retention.penny import PennyResult, PennySpec
 from nsm_core.retention.summary import RetentionResult
 
 HEATMAP_COHORTS: Final = 60
+HEATMAP_PERIODS: Final = 30
+CURVE_COHORTS: Final = 8
+USER_ONLY: Final = ("active", "rate", "ci_low", "ci_high", "simple_mean")
 
 
 def segment_values(result: RetentionResult) -> list[str]:
@@ -37,66 +41,122 @@ def segment_values(result: RetentionResult) -> list[str]:
 
 
 def matrix_for(
-    result: RetentionResult, value: str | None = None, limit: int = HEATMAP_COHORTS
+    result: RetentionResult,
+    value: str | None = None,
+    limit: int = HEATMAP_COHORTS,
+    periods: int = HEATMAP_PERIODS,
 ) -> pl.DataFrame:
-    """Return the heatmap rows: one segment value (all rows without a split), latest cohorts.
+    """Return the heatmap cells: one segment value (all rows without a split), latest cohorts.
 
-    Only the `limit` most recent cohorts are kept, so a year of daily cohorts stays legible;
-    the table and its CSV keep them all.
+    Only the `limit` most recent cohorts and periods 0 to `periods` are kept, so a year of
+    daily cohorts stays legible and light to send; the table and the downloads keep them all.
 
     Example:
         >>> from datetime import date
         >>> from nsm_core.retention import RetentionSpec
         >>> m = pl.DataFrame(
-        ...     {"cohort": [date(2025, 1, d) for d in (1, 2, 3)], "segment": ["a", "b", "b"]}
+        ...     {
+        ...         "cohort": [date(2025, 1, d) for d in (1, 2, 3, 3)],
+        ...         "segment": ["a", "b", "b", "b"],
+        ...         "period": [0, 0, 0, 1],
+        ...     }
         ... )
         >>> r = RetentionResult(RetentionSpec(segment="x"), m, m, m)
-        >>> matrix_for(r, "b", limit=1)["cohort"].to_list()
-        [datetime.date(2025, 1, 3)]
+        >>> matrix_for(r, "b", limit=1, periods=0).rows()
+        [(datetime.date(2025, 1, 3), 'b', 0)]
     """
-    rows = result.matrix
+    rows = result.matrix.filter(pl.col("period") <= periods)
     if value is not None and result.spec.segment:
         rows = rows.filter(pl.col(SEGMENT) == value)
     latest = rows["cohort"].unique().sort().tail(limit)
     return rows.filter(pl.col("cohort").is_in(latest.implode()))
 
 
-def heatmap_note(result: RetentionResult, limit: int = HEATMAP_COHORTS) -> str:
-    """Return a note when the heatmap leaves out older cohorts ("" otherwise).
+def heatmap_note(
+    result: RetentionResult, limit: int = HEATMAP_COHORTS, periods: int = HEATMAP_PERIODS
+) -> str:
+    """Return what the heatmap leaves out (older cohorts, later periods), or "".
 
     Example:
         >>> from datetime import date
         >>> from nsm_core.retention import RetentionSpec
-        >>> m = pl.DataFrame({"cohort": [date(2025, 1, d) for d in (1, 2, 3)]})
+        >>> m = pl.DataFrame({"cohort": [date(2025, 1, d) for d in (1, 2, 3)], "period": 0})
         >>> heatmap_note(RetentionResult(RetentionSpec(), m, m, m), limit=2)
-        ' The heatmap shows the latest 2 of 3 cohorts; the table below has them all.'
+        ' The heatmap shows the latest 2 of 3 cohorts; the table below and the downloads have all.'
     """
     total = result.matrix["cohort"].n_unique()
-    if total <= limit:
+    longest = result.matrix["period"].max()
+    parts = []
+    if total > limit:
+        parts.append(f"the latest {limit} of {total} cohorts")
+    if longest is not None and longest > periods:
+        parts.append(f"{result.spec.period}s 0 to {periods} of {longest}")
+    if not parts:
         return ""
-    return (
-        f" The heatmap shows the latest {limit} of {total} cohorts; the table below has them all."
-    )
+    return f" The heatmap shows {' and '.join(parts)}; the table below and the downloads have all."
 
 
-def curve_lines(result: RetentionResult) -> tuple[pl.DataFrame, str]:
+def curve_lines(result: RetentionResult, limit: int = CURVE_COHORTS) -> tuple[pl.DataFrame, str]:
     """Return the thin lines of the curve chart and what they are ("cohort" or "segment").
 
-    With a split, one line per segment value (its pooled average); else one per cohort.
+    With a split, one line per segment value (its pooled average), largest first; else one
+    per cohort with a complete cell after period 0, at most `limit` of them evenly spaced
+    from the first to the last, oldest first. Columns: <by>, period, <value_column>.
 
     Example:
         >>> from datetime import date
         >>> from nsm_core.retention import RetentionSpec
-        >>> m = pl.DataFrame({"cohort": [date(2025, 1, 6)], "period": [1], "rate": [0.4]})
-        >>> curve_lines(RetentionResult(RetentionSpec(), m, m, m.clear()))[0].rows()
-        [('6 Jan 2025', 1, 0.4)]
+        >>> m = pl.DataFrame(
+        ...     {
+        ...         "cohort": [date(2025, 1, d) for d in (6, 6, 13, 13, 20, 20)],
+        ...         "period": [0, 1] * 3,
+        ...         "rate": [1.0, 0.4, 1.0, 0.3, 1.0, 0.2],
+        ...     }
+        ... )
+        >>> lines, by = curve_lines(RetentionResult(RetentionSpec(), m, m, m.clear()), limit=2)
+        >>> lines[by].unique(maintain_order=True).to_list()
+        ['6 Jan 2025', '20 Jan 2025']
     """
+    value = value_column(result)
     if result.spec.segment:
-        return result.segments.select(SEGMENT, "period", "rate"), SEGMENT
-    lines = result.matrix.drop_nulls("rate").select(
-        pl.col("cohort").dt.strftime("%-d %b %Y"), "period", "rate"
-    )
-    return lines, "cohort"
+        order = segment_values(result)
+        lines = result.segments.select(SEGMENT, "period", value).sort(
+            pl.col(SEGMENT).replace_strict(order, list(range(len(order))), default=len(order)),
+            "period",
+        )
+        return lines, SEGMENT
+    cohorts = _curve_cohorts(result)
+    if cohorts.len() > limit:
+        n = cohorts.len()
+        cohorts = cohorts.gather([round(i * (n - 1) / (limit - 1)) for i in range(limit)])
+    lines = result.matrix.drop_nulls(value).filter(pl.col("cohort").is_in(cohorts.implode()))
+    return lines.sort("cohort", "period").select(
+        pl.col("cohort").dt.strftime("%-d %b %Y"), "period", value
+    ), "cohort"
+
+
+def _curve_cohorts(result: RetentionResult) -> pl.Series:
+    """Return the cohorts with a complete cell after period 0, oldest first."""
+    later = result.matrix.drop_nulls(value_column(result)).filter(pl.col("period") > 0)
+    return later["cohort"].unique().sort()
+
+
+def curve_note(result: RetentionResult, limit: int = CURVE_COHORTS) -> str:
+    """Return which cohorts the thin curves show when not all of them ("" otherwise).
+
+    Example:
+        >>> from datetime import date
+        >>> from nsm_core.retention import RetentionSpec
+        >>> m = pl.DataFrame(
+        ...     {"cohort": [date(2025, 1, d) for d in (6, 13, 20)], "period": 1, "rate": 0.5}
+        ... )
+        >>> curve_note(RetentionResult(RetentionSpec(), m, m, m), limit=2)
+        ' Thin lines: 2 of 3 cohorts, evenly spaced; the thick line pools them all.'
+    """
+    total = _curve_cohorts(result).len()
+    if result.spec.segment or total <= limit:
+        return ""
+    return f" Thin lines: {limit} of {total} cohorts, evenly spaced; the thick line pools them all."
 
 
 def wide(result: RetentionResult, value: str = "rate") -> pl.DataFrame:
@@ -123,6 +183,41 @@ def wide(result: RetentionResult, value: str = "rate") -> pl.DataFrame:
     return named.pivot(
         "column", index=[*keys, "cohort_size"], values=value, sort_columns=False
     ).sort(keys)
+
+
+def wide_caption(result: RetentionResult) -> str:
+    """Return the caption of the one-row-per-cohort table, in the result's measure.
+
+    Example:
+        >>> from nsm_core.retention import RetentionSpec
+        >>> m = pl.DataFrame()
+        >>> wide_caption(RetentionResult(RetentionSpec(measure="revenue"), m, m, m))[:60]
+        'One row per cohort: its revenue in each week / its week-0 re'
+    """
+    spec = result.spec
+    if spec.measure == "revenue":
+        return (
+            f"One row per cohort: its revenue in each {spec.period} / its {spec.period}-0 "
+            f"revenue; empty cells are {spec.period}s not yet complete, or cohorts without "
+            f"{spec.period}-0 revenue."
+        )
+    return (
+        f"One row per cohort: the share of its {spec.unit}s active in each {spec.period}; "
+        f"empty cells are {spec.period}s not yet complete."
+    )
+
+
+def segment_caption(result: RetentionResult) -> str:
+    """Return the caption of the per-segment table, in the result's measure.
+
+    Example:
+        >>> from nsm_core.retention import RetentionSpec
+        >>> m = pl.DataFrame()
+        >>> segment_caption(RetentionResult(RetentionSpec(segment="channel"), m, m, m))
+        'Pooled retention per channel value, complete cells only.'
+    """
+    what = "revenue retention" if result.spec.measure == "revenue" else "retention"
+    return f"Pooled {what} per {result.spec.segment} value, complete cells only."
 
 
 def lifecycle_caption(data: pl.DataFrame, period: Period, unit: str = "user") -> str:
@@ -187,7 +282,10 @@ def value_column(result: RetentionResult) -> str:
 
 
 def headline(result: RetentionResult, k: int | None) -> list[tuple[str, str, str]]:
-    """Return (label, value, help) of the page's metrics: cohorts, users, rates at 1 and k.
+    """Return (label, value, help) of the page's four metrics, in the result's measure.
+
+    Users: cohorts, users, and the pooled share retained at periods 1 and k. Revenue:
+    cohorts, period-0 revenue, and the pooled revenue retention at 1 and k.
 
     Example:
         >>> from nsm_core.retention import RetentionSpec
@@ -198,28 +296,65 @@ def headline(result: RetentionResult, k: int | None) -> list[tuple[str, str, str
     """
     spec = result.spec
     first = result.matrix.filter(pl.col("period") == 0)
+    cohorts = (
+        "Cohorts",
+        fmt.count(first.height),
+        f"{ADJECTIVE[spec.period].capitalize()} cohorts in the data.",
+    )
+    if spec.measure == "revenue":
+        return [cohorts, *_revenue_headline(result, k)]
     rate = dict(result.average.select("period", "rate").iter_rows())
-    name = f"{spec.unit}s"
-    out = [
-        ("Cohorts", fmt.count(first.height), f"{spec.period.capitalize()}ly cohorts in the data."),
+    name = f"{spec.unit}s".capitalize()
+    size = (name, fmt.count(first["cohort_size"].sum()), f"{name} with a start event.")
+    return [cohorts, size] + [
         (
-            name.capitalize(),
-            fmt.count(first["cohort_size"].sum()),
-            f"{name.capitalize()} with a start event.",
-        ),
-    ]
-    for label, period in (
-        (f"{spec.period.capitalize()} 1", 1),
-        (f"{spec.period.capitalize()} {k}", k),
-    ):
-        out.append(
-            (
-                f"Retained, {label.lower()}",
-                fmt.pct(rate.get(period), 1),
-                "Pooled over the cohorts that have completed this period.",
-            )
+            f"Retained, {spec.period} {period}",
+            fmt.pct(rate.get(period), 1),
+            f"{name} active in {spec.period} {period} / cohort size, pooled over the cohorts "
+            f"that have completed {spec.period} {period}.",
         )
-    return out
+        for period in (1, k)
+    ]
+
+
+def _revenue_headline(result: RetentionResult, k: int | None) -> list[tuple[str, str, str]]:
+    """Return the revenue metrics: period-0 revenue and revenue retention at 1 and k."""
+    spec = result.spec
+    rows = {r["period"]: r for r in result.average.iter_rows(named=True)}
+    first = rows.get(0, {})
+    base = (
+        f"Revenue, {spec.period} 0",
+        fmt.money(first.get("revenue"), compact=True),
+        f"What the {fmt.count(first.get('cohort_size'))} {spec.unit}s of the complete cohorts "
+        f"brought in their first {spec.period}: the base of revenue retention.",
+    )
+    return [base] + [
+        (
+            f"Revenue kept, {spec.period} {period}",
+            fmt.pct(rows.get(period, {}).get("revenue_retention"), 1),
+            f"Revenue in {spec.period} {period} / the same cohorts' {spec.period}-0 revenue, "
+            f"pooled over the cohorts that have completed {spec.period} {period}; above 100% "
+            "when those who stay spend more.",
+        )
+        for period in (1, k)
+    ]
+
+
+def shown_columns(frame: pl.DataFrame, result: RetentionResult) -> pl.DataFrame:
+    """Return `frame` (matrix or average rows) without the other measure's columns.
+
+    With revenue the user counts, rates and their intervals go, so a download says what the
+    chart shows; with users there are no revenue columns to drop.
+
+    Example:
+        >>> from nsm_core.retention import RetentionSpec
+        >>> m = pl.DataFrame({"period": [0], "rate": [1.0], "revenue_retention": [1.0]})
+        >>> shown_columns(m, RetentionResult(RetentionSpec(measure="revenue"), m, m, m)).columns
+        ['period', 'revenue_retention']
+    """
+    if result.spec.measure != "revenue":
+        return frame
+    return frame.drop(USER_ONLY, strict=False)
 
 
 def recent_windows(power: pl.DataFrame, n: int = 3) -> pl.DataFrame:
@@ -278,10 +413,14 @@ DEFINITIONS: Final = {
   every average (Amplitude and Mixpanel mark them with an asterisk).
 - **Average**: pooled, Σ retained / Σ cohort size over complete cells (Amplitude "All users",
   PostHog "weighted"), with a Wilson 95% interval; every cell has its own in the tooltip.
-- **Revenue retention**: revenue of the cohort in period k / in period 0 (net revenue
-  retention); it exceeds 100% when those who stay spend more. Refunds count as negative.
+- **Revenue retention** (Measure: Revenue): revenue of the cohort in period k / in period 0
+  (net revenue retention); it exceeds 100% when those who stay spend more. Refunds count as
+  negative. It is always the revenue of period k itself ("in k or later" is for users), and
+  undefined for a cohort with no period-0 revenue. The average is Σ revenue in k / Σ
+  period-0 revenue over the cohorts complete at k; there is no interval.
 - **Leaky bucket**: recent cohorts (the last third) vs older ones at period 1, with a
   Newcombe 95% interval on the difference; flagged only when the whole interval is below 0.
+  It compares users who came back, also when revenue is shown.
 """,
     "lifecycle": """
 - **New**: active for the first time in the data. **Retained**: active this period and the

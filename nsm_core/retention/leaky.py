@@ -18,7 +18,7 @@ from nsm_core.stats import Estimate, newcombe_interval
 
 MIN_COHORTS: Final = 4
 METHOD: Final = "Newcombe hybrid score"
-_ADJECTIVE: Final = {"day": "daily", "week": "weekly", "month": "monthly"}
+ADJECTIVE: Final = {"day": "daily", "week": "weekly", "month": "monthly"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +98,7 @@ def leak_message(check: LeakCheck | None, period: str, unit: str = "user") -> st
         return None
     diff = check.difference.describe("pp", what=f"{unit}s")
     return (
-        f"Leaky bucket: the {check.recent_cohorts} most recent {_ADJECTIVE[period]} cohorts kept "
+        f"Leaky bucket: the {check.recent_cohorts} most recent {ADJECTIVE[period]} cohorts kept "
         f"{fmt.pct(check.recent_rate)} of their {unit}s in {period} {check.period}, against "
         f"{fmt.pct(check.older_rate)} for the {check.older_cohorts} cohorts before them: {diff}. "
         "Something in onboarding or acquisition changed; split by a segment to find where."
