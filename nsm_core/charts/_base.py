@@ -1,5 +1,6 @@
 """Shared chart pieces: one look for every chart, titles, axis titles and tooltips always."""
 
+import textwrap
 from typing import Final
 
 import altair as alt
@@ -31,18 +32,44 @@ FORMAT: Final[dict[str, str]] = {
 }
 
 
-def titled(chart: alt.Chart, title: str, subtitle: str | None = None) -> alt.Chart:
-    """Return `chart` with a title (and optional subtitle), container width and our height."""
+TITLE_CHARS: Final = 36
+SUBTITLE_CHARS: Final = 56
+
+
+def subtitle_lines(subtitle: str | list[str] | None) -> list[str] | None:
+    """Return a subtitle as lines that fit 390 px wide (Vega-Lite does not wrap them).
+
+    Example:
+        >>> for line in subtitle_lines("Complete months; dashed: the limit (at most). " * 2):
+        ...     print(line)
+        Complete months; dashed: the limit (at most). Complete
+        months; dashed: the limit (at most).
+    """
+    if not subtitle:
+        return None
+    parts = [subtitle] if isinstance(subtitle, str) else subtitle
+    return [line for part in parts for line in textwrap.wrap(part, SUBTITLE_CHARS)]
+
+
+def titled(chart: alt.Chart, title: str, subtitle: str | list[str] | None = None) -> alt.Chart:
+    """Return `chart` with a title (and optional subtitle), container width and our height.
+
+    A title is not wrapped by Vega-Lite: keep it within TITLE_CHARS so it fits 390 px wide;
+    the subtitle is wrapped into lines that do (`subtitle_lines`).
+    """
     return chart.properties(
         title=alt.TitleParams(
-            title, subtitle=subtitle or alt.Undefined, subtitleColor=NEUTRAL, anchor="start"
+            title,
+            subtitle=subtitle_lines(subtitle) or alt.Undefined,
+            subtitleColor=NEUTRAL,
+            anchor="start",
         ),
         width="container",
         height=HEIGHT,
     )
 
 
-IN_PROGRESS: Final = "a dashed line and a hollow point mark the period still in progress"
+IN_PROGRESS: Final = "dashed and hollow: the period still in progress"
 
 
 def with_tail(data: pl.DataFrame, *, x: str, series: str | None = None) -> pl.DataFrame:
@@ -72,11 +99,15 @@ def progress_line(
     y_title: str,
     y_format: str = ",.0f",
     series: str | None = None,
+    y_scale: alt.Scale | None = None,
+    y_ticks: list[float] | None = None,
+    colour: str = PALETTE[0],
 ) -> alt.LayerChart:
     """Return a line over periods, solid where complete, dashed into the unfinished period.
 
     data(x, y, complete[, series]); the points of unfinished periods are hollow, and the
-    scales are padded so the last point is never clipped by the plot's edge.
+    scales are padded so the last point is never clipped by the plot's edge. `y_scale` and
+    `y_ticks` replace the linear y scale and its ticks (e.g. a log-like ratio scale).
 
     Example:
         >>> from datetime import date
@@ -87,10 +118,10 @@ def progress_line(
         >>> [layer["mark"].get("strokeDash") for layer in chart.to_dict()["layer"]]
         [None, [5, 4], None]
     """
-    colour = (
+    hue = (
         alt.Color(f"{series}:N", title=series, scale=colour_scale())
         if series
-        else alt.value(PALETTE[0])
+        else alt.value(colour)
     )
     tooltip = [
         *([alt.Tooltip(f"{series}:N", title=series)] if series else []),
@@ -101,14 +132,17 @@ def progress_line(
     base = alt.Chart(with_tail(data, x=x, series=series)).encode(
         x=alt.X(f"{x}:T", title=x_title, scale=alt.Scale(padding=8)),
         y=alt.Y(
-            f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format), scale=alt.Scale(padding=8)
+            f"{y}:Q",
+            title=y_title,
+            axis=alt.Axis(format=y_format, values=y_ticks or alt.Undefined),
+            scale=y_scale or alt.Scale(padding=8),
         ),
-        color=colour,
+        color=hue,
         tooltip=tooltip,
         **({"detail": alt.Detail(f"{series}:N")} if series else {}),
     )
     hollow = alt.value("transparent")
-    fill = alt.condition("datum.complete", colour, hollow)
+    fill = alt.condition("datum.complete", hue, hollow)
     return alt.layer(
         base.transform_filter("datum.complete").mark_line(),
         base.transform_filter("datum._tail").mark_line(strokeDash=[5, 4], opacity=0.7),

@@ -90,7 +90,7 @@ def lift_chart(data: pl.DataFrame) -> alt.LayerChart:
         ...     }
         ... )
         >>> lift_chart(df).to_dict()["title"]["text"]
-        'Does reaching it early lead retention?'
+        'Does doing it early lead retention?'
     """
     base = alt.Chart(data).encode(y=alt.Y("candidate:N", title=None, sort=None))
     tooltip = [
@@ -113,8 +113,8 @@ def lift_chart(data: pl.DataFrame) -> alt.LayerChart:
     zero = alt.Chart(pl.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 4]).encode(x="x:Q")
     return titled(
         alt.layer(bars, points, zero),
-        "Does reaching it early lead retention?",
-        "Adjusted for channel and first-week activity; bars are 95% intervals",
+        "Does doing it early lead retention?",
+        ["Adjusted for channel and first-week activity", "Bars: 95% intervals"],
     )
 
 
@@ -152,4 +152,4 @@ def weekly_index_chart(data: pl.DataFrame) -> alt.Chart:
             ],
         )
     )
-    return titled(chart, "Week to week: how much each candidate moves", "Complete weeks only")
+    return titled(chart, "Week-to-week swing of each candidate", "Complete weeks only")

@@ -66,7 +66,7 @@ def lift_chart(
         ...     }
         ... )
         >>> lift_chart(df).to_dict()["title"]["text"]
-        'Naive vs adjusted lift: which moments survive a fair comparison'
+        'Naive vs adjusted lift'
     """
     _, suffix = _unit_format(unit)
     x_title = x_title or (
@@ -75,8 +75,11 @@ def lift_chart(
     layers = _interval_layers(data, category="moment", group="kind", unit=unit, x_title=x_title)
     chart = titled(
         layers,
-        "Naive vs adjusted lift: which moments survive a fair comparison",
-        f"Dots are lifts in {suffix}; lines are 95% intervals; dashed line = no effect",
+        "Naive vs adjusted lift",
+        [
+            "Which moments survive a fair comparison",
+            f"Dots: lifts in {suffix}; lines: 95% intervals; dashed: no effect",
+        ],
     )
     rows = data.select(pl.col("moment").n_unique()).item()
     return chart.properties(height=max(HEIGHT, ROW_HEIGHT * rows))

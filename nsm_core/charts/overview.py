@@ -33,7 +33,9 @@ def active_users_chart(data: pl.DataFrame, period: Period) -> alt.Chart:
         x_title=f"{period.capitalize()} starting",
         y_title="Active users",
     )
-    return titled(line, _ACTIVE_TITLE[period], f"Distinct users with any event; {IN_PROGRESS}")
+    return titled(
+        line, _ACTIVE_TITLE[period], ["Distinct users with any event", IN_PROGRESS.capitalize()]
+    )
 
 
 def new_users_chart(data: pl.DataFrame, period: Period, segment_title: str) -> alt.Chart:

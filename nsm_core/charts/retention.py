@@ -5,7 +5,7 @@ from typing import Final
 import altair as alt
 import polars as pl
 
-from nsm_core.charts._base import HEIGHT, PALETTE, colour_scale, titled
+from nsm_core.charts._base import HEIGHT, PALETTE, colour_scale, progress_line, titled
 
 ROW_PX: Final = 20
 TEXT_PX: Final = 26  # "100%" at 10 px fits in a column this wide
@@ -322,34 +322,29 @@ def _ratio_ticks(top: float | None) -> list[float]:
 def quick_ratio_chart(data: pl.DataFrame, period: str) -> alt.LayerChart:
     """Return the quick ratio per period on a log-like scale, dashed line at 1 (blank at 0 dormant).
 
-    data(period_start, quick_ratio). A ratio is read by its factor, so a symmetric-log
+    data(period_start, quick_ratio, complete). A ratio is read by its factor, so a symmetric-log
     scale (log-like above 1, linear near 0, and a ratio of 0 still has a place, which a
     log scale cannot draw at all) keeps one early outlier from flattening the rest; the
     chart has the full height of the others.
 
     Example:
         >>> from datetime import date
-        >>> d = pl.DataFrame({"period_start": [date(2025, 1, 6)], "quick_ratio": [3.0]})
+        >>> d = pl.DataFrame(
+        ...     {"period_start": [date(2025, 1, 6)], "quick_ratio": [3.0], "complete": [True]}
+        ... )
         >>> quick_ratio_chart(d, "week").to_dict()["title"]["text"]
         'Quick ratio'
     """
-    x = alt.X("period_start:T", title=f"{period.capitalize()} starting")
-    ratio = (
-        alt.Chart(data)
-        .mark_line(point=True, color=PALETTE[4])
-        .encode(
-            x=x,
-            y=alt.Y(
-                "quick_ratio:Q",
-                title="Quick ratio (log-like scale)",
-                scale=alt.Scale(type="symlog"),
-                axis=alt.Axis(values=_ratio_ticks(data["quick_ratio"].max()), format="~g"),
-            ),
-            tooltip=[
-                alt.Tooltip("period_start:T", title=f"{period.capitalize()} starting"),
-                alt.Tooltip("quick_ratio:Q", title="Quick ratio", format=".2f"),
-            ],
-        )
+    ratio = progress_line(
+        data.select("period_start", "quick_ratio", "complete"),
+        x="period_start",
+        y="quick_ratio",
+        x_title=f"{period.capitalize()} starting",
+        y_title="Quick ratio (log-like scale)",
+        y_format="~g",
+        y_scale=alt.Scale(type="symlog"),
+        y_ticks=_ratio_ticks(data["quick_ratio"].max()),
+        colour=PALETTE[4],
     )
     one = (
         alt.Chart(pl.DataFrame({"y": [1.0]}))
@@ -357,9 +352,9 @@ def quick_ratio_chart(data: pl.DataFrame, period: str) -> alt.LayerChart:
         .encode(y="y:Q")
     )
     return titled(
-        alt.layer(ratio, one),
+        alt.layer(*ratio.layer, one),
         "Quick ratio",
-        "(new + resurrected) / dormant; above 1 the base grows",
+        "(new + resurrected) / dormant; dashed: in progress",
     )
 
 
