@@ -20,6 +20,7 @@ from nsm_core import health as nsm_health
 from nsm_core import metrics as nsm_metrics
 from nsm_core import moments as nsm_moments
 from nsm_core import retention as nsm_retention
+from nsm_core import scenarios as nsm_scenarios
 from nsm_core import stats as nsm_stats
 from nsm_core import workshop as nsm_workshop
 from nsm_core._types import Period
@@ -266,12 +267,26 @@ def candidate_review(
 
 @st.cache_data(max_entries=32, show_spinner="Estimating what a moment is worth…")
 def value_of_moment(
-    source: DataSource, event: str, threshold: int, window_days: int
+    source: DataSource,
+    event: str,
+    threshold: int,
+    window_days: int,
+    outcome_window: tuple[int, int],
 ) -> nsm_stats.Estimate:
     """Return the adjusted revenue lift per user who reaches the moment, with its CI."""
     return nsm_moments.value_of_moment(
-        events(source).lazy(), event=event, threshold=threshold, window_days=window_days
+        events(source).lazy(),
+        event=event,
+        threshold=threshold,
+        window_days=window_days,
+        outcome_window=outcome_window,
     )
+
+
+@st.cache_data(max_entries=16)
+def base_revenue(source: DataSource) -> nsm_scenarios.BaseRevenue | None:
+    """Return revenue per month over the last complete months (None without one)."""
+    return nsm_scenarios.base_revenue(events(source).lazy())
 
 
 @st.cache_data(max_entries=16)
