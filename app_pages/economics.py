@@ -45,7 +45,7 @@ if counted is not None:
     top[3].metric("Monthly churn", fmt.pct(r.logo_churn, 1), help=HELP["churn"])
     top[4].metric("CAC", fmt.money(counted.cac), help=HELP["cac"])
     st.caption(display.payment_caption(counted))
-    st.markdown(display.counts_headline(counted))
+    st.markdown(display.counts_headline(r, spec))
     render.warnings(counted.warnings)
     render.chart(
         charts.customers_chart(display.customers_long(counted.months)),
@@ -60,8 +60,7 @@ if counted is not None:
             charts.cac_chart(acq.by_month),
             acq.by_month,
             name="cac by month",
-            caption=f"Blended CAC: {fmt.money(acq.ad_spend)} ÷ {fmt.count(acq.new_customers)} "
-            f"new paying customers = {fmt.money(acq.cac)}.",
+            caption=display.cac_caption(acq),
         )
     render.definitions(display.DEFINITIONS)
     st.stop()
@@ -140,9 +139,7 @@ elif view == "cac":
             charts.cac_chart(acq.by_month),
             acq.by_month,
             name="cac by month",
-            caption=f"CAC = ad spend ÷ customers whose first payment fell in that month, by "
-            f"first-touch channel. Blended: {fmt.money(acq.ad_spend)} ÷ "
-            f"{fmt.count(acq.new_customers)} new customers = {fmt.money(acq.cac)}.",
+            caption=display.cac_caption(acq),
         )
         render.chart(charts.roi_chart(acq.by_channel), acq.by_channel, name="roi by channel")
         render.table(

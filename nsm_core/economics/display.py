@@ -10,10 +10,10 @@ import polars as pl
 
 from nsm_core import fmt
 from nsm_core.economics.ltv import PAYBACK_LIMIT, Method, ltv_cac_verdict
-from nsm_core.economics.margins import Contribution
+from nsm_core.economics.margins import Contribution, RevenueRetention
 from nsm_core.economics.payments import Amounts
 from nsm_core.economics.probabilistic import CustomerModel
-from nsm_core.economics.report import PaymentCounts, UnitEconomics
+from nsm_core.economics.report import Acquisition, PaymentCounts, UnitEconomics
 from nsm_core.economics.tables import EconomicsSpec
 from nsm_core.schema import ACCOUNT
 
@@ -354,34 +354,38 @@ def payment_caption(result: UnitEconomics | PaymentCounts) -> str:
     )
 
 
-def counts_headline(counts: PaymentCounts) -> str:
-    """Return what payment counts alone say: who pays, and who keeps paying.
+def counts_headline(retention: RevenueRetention, spec: EconomicsSpec) -> str:
+    """Return what payment counts alone say: who keeps paying, and that money needs more.
 
     Example:
-        >>> from nsm_core.economics.payments import Amounts
-        >>> from nsm_core.economics.margins import RevenueRetention
         >>> r = RevenueRetention(0.6, None, None, 0.4, None, None, 3, 10)
-        >>> c = PaymentCounts(
-        ...     EconomicsSpec(payment_event="pay"),
-        ...     4,
-        ...     10,
-        ...     r,
-        ...     pl.DataFrame(),
-        ...     None,
-        ...     Amounts("none", 9, 0),
-        ... )
-        >>> print(counts_headline(c))
+        >>> print(counts_headline(r, EconomicsSpec()))
         Of the users paying in a month, 60.0% paid again the next month (CRR), so 40.0% stop paying each month. Money numbers need an amount per payment.
     """  # noqa: E501 - a doctest's expected output is one line
-    r = counts.retention
-    if r.crr is None:
+    if retention.crr is None:
         kept = "No complete month with paying customers yet, so no CRR."
     else:
         kept = (
-            f"Of the {_customer_noun(counts.spec)} paying in a month, {fmt.pct(r.crr, 1)} paid "
-            f"again the next month (CRR), so {fmt.pct(r.logo_churn, 1)} stop paying each month."
+            f"Of the {_customer_noun(spec)} paying in a month, {fmt.pct(retention.crr, 1)} paid "
+            f"again the next month (CRR), so {fmt.pct(retention.logo_churn, 1)} stop paying "
+            "each month."
         )
     return f"{kept} Money numbers need an amount per payment."
+
+
+def cac_caption(acq: Acquisition) -> str:
+    """Return how CAC per month is computed and the blended CAC, in words.
+
+    Example:
+        >>> a = Acquisition(50.0, 4, 200.0, pl.DataFrame(), pl.DataFrame())
+        >>> cac_caption(a)[-44:]
+        'Blended: $200.00 ÷ 4 new customers = $50.00.'
+    """
+    return (
+        "CAC = ad spend ÷ customers whose first payment fell in that month, by first-touch "
+        f"channel. Blended: {fmt.money(acq.ad_spend)} ÷ {fmt.count(acq.new_customers)} new "
+        f"customers = {fmt.money(acq.cac)}."
+    )
 
 
 def customers_long(months: pl.DataFrame) -> pl.DataFrame:
