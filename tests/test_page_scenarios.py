@@ -277,27 +277,57 @@ def test_data_without_revenue_refuses_the_estimate_and_says_why():
     assert not any(b.key == "scenario_use_base" for b in at.button)
 
 
-def test_base_revenue_from_the_data_in_one_click_with_its_period():
-    at = open_page(PAGE, "meals")
-    events = pl.read_parquet(SAMPLES["meals"].events_path)
-    monthly = (
-        events.group_by(pl.col("ts").dt.truncate("1mo").dt.date().alias("month"))
+def last_complete_months(sample: str, n: int = 3) -> pl.DataFrame:
+    """Independent count: net revenue of the last `n` months the data cover to their end."""
+    events = pl.read_parquet(SAMPLES[sample].events_path)
+    month = pl.col("ts").dt.truncate("1mo").dt.date()
+    end = events.select((pl.col("ts").max() + pl.duration(days=1)).dt.truncate("1mo").dt.date())
+    return (
+        events.group_by(month.alias("month"))
         .agg(pl.col("revenue").sum())
+        .filter(pl.col("month") < end.item())
         .sort("month")
+        .tail(n)
     )
-    # the data end on 1 Feb 2026, so January 2026 is the last complete month
-    recent = monthly.filter(pl.col("month") < date(2026, 2, 1)).tail(3)
+
+
+@pytest.mark.parametrize("sample", ["meals", "teams", "cdnow"])
+def test_base_revenue_from_the_data_in_one_click_with_its_period(sample):
+    at = open_page(PAGE, sample)
+    recent = last_complete_months(sample)
     expected = recent["revenue"].mean()
-    assert recent["month"].to_list() == [date(2025, 11, 1), date(2025, 12, 1), date(2026, 1, 1)]
+    first, last = (d.strftime("%b %Y") for d in (recent["month"][0], recent["month"][-1]))
     caption = next(c.value for c in at.caption if c.value.startswith("Base revenue in the data"))
     assert f"${expected:,.2f} a month" in caption
-    assert "3 complete months Nov 2025 – Jan 2026" in caption
+    assert f"3 complete months {first} – {last}" in caption
     at.button(key="scenario_use_base").click().run()
     assert not at.exception
     bases = table(at, "Base revenue")["Base revenue"].tolist()
     assert bases == pytest.approx([3 * expected] * 2, abs=0.05)
     shared = scenarios.from_token(at.query_params[inputs_scenarios.QUERY_KEY])
     assert [s.base_revenue_per_month for s in shared.scenarios] == [round(expected, 2)] * 2
+
+
+def test_meals_base_covers_the_three_months_before_the_data_end():
+    # the meals data end on 1 Feb 2026, so January 2026 is the last complete month
+    assert last_complete_months("meals")["month"].to_list() == [
+        date(2025, 11, 1),
+        date(2025, 12, 1),
+        date(2026, 1, 1),
+    ]
+
+
+def test_value_from_the_data_on_teams_says_where_it_came_from():
+    at = pick_moment(data_mode(open_page(PAGE, "teams")), "send_message", threshold=3)
+    assert not at.exception
+    events = pl.read_parquet(SAMPLES["teams"].events_path).lazy()
+    estimate = value_of_moment(events, event="send_message", threshold=3, window_days=7)
+    row = table(at, "Value source").iloc[1]
+    assert row["Value source"].startswith("estimated from the data: 'send_message' ≥ 3×")
+    # a moment can be worth less than nothing: the comparison says so, it does not hide it
+    assert row["Value per moment"] == pytest.approx(estimate.value, abs=0.005)
+    assert row["Value per moment"] < 0
+    assert row["Users behind the value"] == estimate.n
 
 
 def test_link_and_file_restore_the_estimated_value():
