@@ -4,7 +4,6 @@ from components import inputs_scenarios as inputs
 from components import render, state
 from nsm_core import fmt, scenarios
 from nsm_core.charts import scenarios as charts
-from nsm_core.schema import DataError
 
 VIEWS = {
     "monthly": "Monthly revenue",
@@ -23,18 +22,16 @@ plan, problem = inputs.current_plan()
 if problem:
     st.warning(problem, icon=":material/link_off:")
 inputs.load_controls(plan)
-mode = inputs.value_mode()
-plan, choice = inputs.plan_form(plan, source, mode)
-
-try:
-    value, shortfall = inputs.value_estimate(source, plan, choice)
-except DataError as err:
-    st.error(str(err), icon=":material/error:")
-    st.stop()
-if shortfall:
-    st.warning(shortfall, icon=":material/warning:")
-st.caption(inputs.value_sentence(value))
-priced = inputs.priced(plan, choice, value)
+plan = inputs.value_mode(plan)
+inputs.base_offer(source, plan)
+plan, used = inputs.plan_form(plan, source)
+if used.problem == scenarios.value.NO_EVENT:
+    st.info(used.problem, icon=":material/touch_app:")
+elif used.problem:
+    st.warning(used.problem, icon=":material/warning:")
+st.caption(inputs.value_sentence(used))
+value = used.estimate
+priced = used.priced(plan)
 
 table = scenarios.compare(priced, plan.months)
 rows = table.rows(named=True)[:4]
@@ -43,10 +40,11 @@ for i, (col, row) in enumerate(zip(st.columns(len(rows)), rows, strict=True)):
         f"Revenue, {row['scenario']}",
         fmt.money(row["revenue"]),
         delta=fmt.money(row["revenue_diff"]) if i else None,
-        help=f"Over {plan.months} months: base revenue + moments × value per moment.",
+        help=f"Over {plan.months} months: base revenue + moments × value per moment "
+        f"({fmt.money(row['value_per_moment'])}, {used.source}).",
     )
 render.table(
-    scenarios.comparison_table(table),
+    scenarios.comparison_table(table, used),
     name="scenario comparison",
     caption=scenarios.comparison_caption(table),
 )
@@ -134,8 +132,13 @@ render.definitions(
   at which this scenario nets exactly what the first one does.
 - **Return on extra cost** = net gain ÷ (cost − the first's cost).
 - **Value per moment from the data**: the extra revenue per user who reached the moment
-  (did the event at least *n* times in the first days) over days 8–35, adjusted for
-  acquisition channel and early activity. Observational: confirm it with an experiment.
+  (did the event at least *n* times in the first days) over own days 8–35 (later for
+  windows past a week), adjusted for acquisition channel and early activity; the table
+  shows it, its interval and the users behind it. Data without revenue cannot give one:
+  the typed values are used and the page says so. Observational: confirm it with an
+  experiment.
+- **Base revenue from the data**: the mean net revenue of the last three complete calendar
+  months (the period is stated), offered as every scenario's base.
   Amplitude (Compass), Mixpanel (Signal) and PostHog (correlation analysis) rank such
   moments by correlation only and give no money value.
 - **Range of outcomes**: one value per moment drawn from a split normal matching its interval,

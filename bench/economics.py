@@ -6,7 +6,12 @@
 - RFM summary from events beside DuckDB SQL computing the same table (purchase = revenue > 0,
   calibration end = last purchase day, weeks).
 - page: `unit_economics` on events already in memory (as the page's cache holds them),
-  with a spend table, default assumptions.
+  with a spend table, default assumptions: the page's first open (stage 1, the model fit,
+  stage 2).
+- page interactions as the page's caches split them: an assumption change such as the LTV
+  horizon (stage 2 on the cached tables and fit), and payments without an amount (the
+  `purchase` events with revenue removed: stage 1 and the counts).
+- payment picker: each event's count and how many carry an amount, beside DuckDB SQL.
 """
 
 from datetime import date
@@ -84,11 +89,11 @@ def rfm_ours(path: Path) -> tuple[float, float]:
     return seconds, peak_mb()
 
 
-def rfm_duckdb(path: Path) -> float:
-    """Return DuckDB's best seconds for the same summary on its own table (child)."""
+def duckdb_time(path: Path, sql: str) -> float:
+    """Return DuckDB's best seconds for `sql` on the events as its own table (child)."""
     con = duckdb_connection()
     con.execute(f"CREATE TABLE ev AS SELECT * FROM read_parquet('{path}')")
-    return best_of(lambda: con.sql(RFM_SQL).fetch_arrow_table(), 3)
+    return best_of(lambda: con.sql(sql).fetch_arrow_table(), 3)
 
 
 def bench_spend() -> pl.DataFrame:
@@ -111,6 +116,43 @@ def page_time(path: Path) -> tuple[float, float]:
     return seconds, peak_mb()
 
 
+PICKER_SQL: Final = """
+SELECT event, count(*) AS events, count(*) FILTER (revenue <> 0) AS priced,
+       count(*) FILTER (revenue > 0) AS positive, sum(revenue) AS revenue
+FROM ev GROUP BY event ORDER BY events DESC, event
+"""
+
+
+def horizon_time(path: Path) -> tuple[float, float]:
+    """Return (best seconds, peak MB) of an LTV horizon change: stage 2 on cached tables."""
+    events, spend = pl.read_parquet(path), bench_spend()
+    spec = economics.EconomicsSpec(horizon_months=36)
+    tables = economics.payment_tables(events.lazy(), spec.stage1())
+    models = economics.fit_customer_models(tables)
+    seconds = best_of(lambda: economics.from_tables(tables, spend, spec, models), 3)
+    return seconds, peak_mb()
+
+
+def counts_time(path: Path) -> tuple[float, float]:
+    """Return (best seconds, peak MB) of payments without amounts: stage 1 and the counts."""
+    events = pl.read_parquet(path).with_columns(revenue=pl.lit(0.0))
+    spend = bench_spend()
+    spec = economics.EconomicsSpec(payment_event="purchase")
+
+    def counts() -> None:
+        tables = economics.payment_tables(events.lazy(), spec.stage1())
+        economics.counts_from_tables(tables, spend, spec)
+
+    return best_of(counts, 3), peak_mb()
+
+
+def picker_ours(path: Path) -> tuple[float, float]:
+    """Return (best seconds, peak MB) of the payment picker's table (child)."""
+    events = pl.read_parquet(path)
+    seconds = best_of(lambda: economics.payment_events(events.lazy()).collect(), 3)
+    return seconds, peak_mb()
+
+
 def run(sizes: list[int]) -> list[Row]:
     """Time the model fit once, and the RFM summary and the page recompute at each size."""
     seconds, peak, note = in_fresh_process(fit_time, FIT_CUSTOMERS)
@@ -118,8 +160,17 @@ def run(sizes: list[int]) -> list[Row]:
     for n in sizes:
         path = events_parquet(n)
         ours, peak = in_fresh_process(rfm_ours, path)
-        duck = in_fresh_process(rfm_duckdb, path)
+        duck = in_fresh_process(duckdb_time, path, RFM_SQL)
         rows.append(Row("RFM summary (weeks)", n, ours, duck, peak, "best of 3"))
         page, peak = in_fresh_process(page_time, path)
         rows.append(Row("unit economics page recompute", n, page, None, peak, "best of 3"))
+        for task, fn in (
+            ("unit economics: LTV horizon change (stage 2 only)", horizon_time),
+            ("unit economics: payments without amounts (counts)", counts_time),
+        ):
+            seconds, peak = in_fresh_process(fn, path)
+            rows.append(Row(task, n, seconds, None, peak, "best of 3; page budget 1 s at 1M"))
+        ours, peak = in_fresh_process(picker_ours, path)
+        duck = in_fresh_process(duckdb_time, path, PICKER_SQL)
+        rows.append(Row("unit economics: payment picker table", n, ours, duck, peak, "best of 3"))
     return rows

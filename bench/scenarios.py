@@ -2,6 +2,11 @@
 
 - scenarios: 20 scenarios over 120 months, compare + monthly + 4,000-draw simulation +
   tornado, the whole recompute of the page after a submit. No DuckDB equivalent.
+- scenarios, value from the data: the server work of "Estimated from the data" once a
+  moment is picked (the adjusted revenue lift of one event × threshold, 1,000-replicate
+  bootstrap). No DuckDB equivalent (propensity strata).
+- scenarios, base revenue from the data: net revenue, paying and active users per month
+  over the last three complete months, beside DuckDB SQL computing the same.
 - health monthly counts: `monthly_table` (one pass over all events) beside DuckDB SQL
   computing the same table.
 - health stage 1: every table of the scorecard (monthly counts, WAU, sessions from 30-minute
@@ -21,7 +26,7 @@ from bench._harness import (
     in_fresh_process,
     peak_mb,
 )
-from nsm_core import health, scenarios
+from nsm_core import health, moments, scenarios
 from nsm_core.health.monthly import monthly_table
 
 # The bench events have neutral names: give three of them the roles the scorecard looks for.
@@ -64,6 +69,37 @@ def scenario_time() -> tuple[float, float]:
     return best_of(page, 3), peak_mb()
 
 
+BASE_SQL: Final = """
+WITH m AS (
+    SELECT year(ts) * 12 + month(ts) - 1 AS month, sum(revenue) AS revenue,
+           count(DISTINCT user_id) FILTER (revenue > 0) AS customers,
+           count(DISTINCT user_id) AS users
+    FROM (SELECT user_id, timezone('UTC', ts) AS ts, revenue FROM ev) GROUP BY 1
+), last AS (
+    SELECT year(t) * 12 + month(t) - 2 AS m
+    FROM (SELECT timezone('UTC', max(ts)) + INTERVAL 1 DAY AS t FROM ev)
+)
+SELECT avg(revenue), avg(customers), avg(users)
+FROM (SELECT * FROM m, last WHERE month <= last.m ORDER BY month DESC LIMIT 3)
+"""
+
+
+def value_time(path: Path) -> tuple[float, float]:
+    """Return (best seconds, peak MB) of valuing one moment from the data (child)."""
+    events = pl.read_parquet(path)
+    seconds = best_of(
+        lambda: moments.value_of_moment(events.lazy(), event="event_11", threshold=2), 3
+    )
+    return seconds, peak_mb()
+
+
+def base_ours(path: Path) -> tuple[float, float]:
+    """Return (best seconds, peak MB) of the base revenue from events in memory (child)."""
+    events = pl.read_parquet(path)
+    seconds = best_of(lambda: scenarios.base_revenue(events.lazy()), 3)
+    return seconds, peak_mb()
+
+
 def monthly_ours(path: Path) -> tuple[float, float]:
     """Return (best seconds, peak MB) of the health monthly counts on events in memory."""
     events = pl.read_parquet(path)
@@ -71,11 +107,11 @@ def monthly_ours(path: Path) -> tuple[float, float]:
     return seconds, peak_mb()
 
 
-def monthly_duckdb(path: Path) -> float:
-    """Return the best seconds of the same monthly table in DuckDB (events in memory)."""
+def duckdb_time(path: Path, sql: str) -> float:
+    """Return DuckDB's best seconds for `sql` on the events as its own table (child)."""
     con = duckdb_connection()
     con.execute(f"CREATE TABLE ev AS SELECT * FROM read_parquet('{path}')")
-    return best_of(lambda: con.execute(MONTHLY_SQL).fetchall(), 3)
+    return best_of(lambda: con.execute(sql).fetchall(), 3)
 
 
 def stage1_time(path: Path) -> tuple[float, float]:
@@ -91,8 +127,15 @@ def run(sizes: list[int]) -> list[Row]:
     rows = [Row("scenarios page recompute (20 × 120 months)", 20, seconds, None, peak, "best of 3")]
     for n in sizes:
         path = events_parquet(n)
+        value, peak = in_fresh_process(value_time, path)
+        rows.append(
+            Row("scenarios: value from the data (one moment)", n, value, None, peak, "best of 3")
+        )
+        ours, peak = in_fresh_process(base_ours, path)
+        duck = in_fresh_process(duckdb_time, path, BASE_SQL)
+        rows.append(Row("scenarios: base revenue from the data", n, ours, duck, peak, "best of 3"))
         ours, peak = in_fresh_process(monthly_ours, path)
-        duck = in_fresh_process(monthly_duckdb, path)
+        duck = in_fresh_process(duckdb_time, path, MONTHLY_SQL)
         rows.append(Row("health monthly counts", n, ours, duck, peak, "best of 3"))
         stage1, peak = in_fresh_process(stage1_time, path)
         rows.append(Row("health scorecard stage 1", n, stage1, None, peak, "best of 3"))

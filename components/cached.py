@@ -20,6 +20,7 @@ from nsm_core import health as nsm_health
 from nsm_core import metrics as nsm_metrics
 from nsm_core import moments as nsm_moments
 from nsm_core import retention as nsm_retention
+from nsm_core import scenarios as nsm_scenarios
 from nsm_core import segments as nsm_segments
 from nsm_core import stats as nsm_stats
 from nsm_core import workshop as nsm_workshop
@@ -177,12 +178,70 @@ def segments(source: DataSource) -> list[str]:
     return catalog.segment_columns(events(source))
 
 
+# Unit economics in two cached stages: the payment tables and the customer-model fit depend
+# only on what a payment is and who the customer is (`spec.stage1()`), so changing the
+# horizon, discount rate, margin or curve reruns stage 2 alone. The tables are shared like
+# the events (immutable frames, no copy per rerun).
+@st.cache_resource(max_entries=8, show_spinner="Reducing the events to payments…")
+def _payment_tables(
+    source: DataSource, spec: nsm_economics.EconomicsSpec
+) -> nsm_economics.PaymentTables | str:
+    try:
+        return nsm_economics.payment_tables(events(source).lazy(), spec)
+    except DataError as err:
+        return str(err)
+
+
+def _tables(source: DataSource, spec: nsm_economics.EconomicsSpec) -> nsm_economics.PaymentTables:
+    tables = _payment_tables(source, spec.stage1())
+    if isinstance(tables, str):
+        raise DataError(tables)
+    return tables
+
+
+@st.cache_resource(max_entries=8, show_spinner="Fitting the customer model…")
+def _customer_models(
+    source: DataSource, spec: nsm_economics.EconomicsSpec
+) -> nsm_economics.report.Models | str:
+    return nsm_economics.fit_customer_models(_tables(source, spec))
+
+
+@st.cache_data(max_entries=16)
+def payment_events(source: DataSource) -> pl.DataFrame:
+    """Return each event with its count and how many carry an amount (event, events, priced)."""
+    return nsm_economics.payment_events(events(source).lazy()).collect()
+
+
+def payment_amounts(source: DataSource, spec: nsm_economics.EconomicsSpec) -> nsm_economics.Amounts:
+    """Return where the payments' money comes from (raises DataError when there are none)."""
+    return _tables(source, spec).amounts
+
+
 @st.cache_data(max_entries=16, show_spinner="Computing unit economics…")
 def unit_economics(
     source: DataSource, spec: nsm_economics.EconomicsSpec
 ) -> nsm_economics.UnitEconomics:
     """Return CAC, ROI, the three LTVs, payback, margins and revenue retention."""
-    return nsm_economics.unit_economics(events(source).lazy(), spend(source), spec)
+    models = _customer_models(source, spec.stage1())
+    return nsm_economics.from_tables(_tables(source, spec), spend(source), spec, models)
+
+
+@st.cache_data(max_entries=8, show_spinner="Predicting each customer's value…")
+def customer_values(source: DataSource, spec: nsm_economics.EconomicsSpec) -> pl.DataFrame:
+    """Return each customer's P(alive), expected purchases and CLV under the fitted model."""
+    model = unit_economics(source, spec).model
+    if model is None:
+        return pl.DataFrame()
+    rfm = _tables(source, spec).rfm
+    return nsm_economics.customer_values(rfm, model.models, model.gross_margin, spec)
+
+
+@st.cache_data(max_entries=16, show_spinner="Counting paying customers…")
+def payment_counts(
+    source: DataSource, spec: nsm_economics.EconomicsSpec
+) -> nsm_economics.PaymentCounts:
+    """Return paying customers, conversion, CRR, churn and CAC of payments without amounts."""
+    return nsm_economics.counts_from_tables(_tables(source, spec), spend(source), spec)
 
 
 @st.cache_data(max_entries=16, show_spinner="Building the driver tree…")
@@ -255,12 +314,26 @@ def candidate_review(
 
 @st.cache_data(max_entries=32, show_spinner="Estimating what a moment is worth…")
 def value_of_moment(
-    source: DataSource, event: str, threshold: int, window_days: int
+    source: DataSource,
+    event: str,
+    threshold: int,
+    window_days: int,
+    outcome_window: tuple[int, int],
 ) -> nsm_stats.Estimate:
     """Return the adjusted revenue lift per user who reaches the moment, with its CI."""
     return nsm_moments.value_of_moment(
-        events(source).lazy(), event=event, threshold=threshold, window_days=window_days
+        events(source).lazy(),
+        event=event,
+        threshold=threshold,
+        window_days=window_days,
+        outcome_window=outcome_window,
     )
+
+
+@st.cache_data(max_entries=16)
+def base_revenue(source: DataSource) -> nsm_scenarios.BaseRevenue | None:
+    """Return revenue per month over the last complete months (None without one)."""
+    return nsm_scenarios.base_revenue(events(source).lazy())
 
 
 @st.cache_data(max_entries=16)

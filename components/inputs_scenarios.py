@@ -1,38 +1,31 @@
-"""Widgets of the Scenarios page: presets, JSON load/save, the scenario form, the URL link."""
+"""Widgets of the Scenarios page: presets, JSON load/save, the scenario form, the URL link.
 
-import math
-from dataclasses import dataclass
-from typing import Final, Literal
+The plan in session (and in the link and the JSON file) carries how moments are valued, so
+the widgets are keyed by the editor version and start from the plan: loading a file or a
+link restores the value the comparison used, not only the typed numbers.
+"""
+
+from dataclasses import replace
+from typing import Final
 
 import streamlit as st
 
 from components import cached, render, state
 from components.state import DataSource
 from nsm_core import fmt, scenarios
-from nsm_core.moments import MomentSpec
-from nsm_core.scenarios import PRESETS, Plan
+from nsm_core.scenarios import PRESETS, Plan, Valuation, ValueMode
+from nsm_core.scenarios import value as values
+from nsm_core.scenarios.value import ValueUsed
 from nsm_core.schema import DataError
-from nsm_core.stats import Estimate
 
 QUERY_KEY: Final = "scenarios"
 DEFAULT_PRESET: Final = "a_vs_b"
-ValueMode = Literal["typed", "data"]
 VALUE_MODES: Final[dict[ValueMode, str]] = {
     "typed": "Typed in",
     "data": "Estimated from the data",
 }
 _MONEY_FMT: Final = "$%,.2f"
-
-
-@dataclass(frozen=True, slots=True)
-class ValueChoice:
-    """How each high-value moment is valued: typed in (± a margin) or estimated from data."""
-
-    mode: ValueMode = "typed"
-    plus_minus: float = 5.0
-    event: str | None = None
-    threshold: int = 1
-    window_days: int = 7
+USED_COLUMN: Final = "value_used"
 
 
 def current_plan() -> tuple[Plan, str | None]:
@@ -56,10 +49,14 @@ def current_plan() -> tuple[Plan, str | None]:
     return plan, problem
 
 
-def use_plan(plan: Plan) -> None:
-    """Make `plan` the one compared, refill the table, and put it in the page's link."""
-    state.set_scenario_plan(plan, reset_editor=True)
+def use_plan(plan: Plan, *, refill: bool = True) -> None:
+    """Make `plan` the one compared, put it in the page's link, and refill the widgets."""
+    state.set_scenario_plan(plan, reset_editor=refill)
     st.query_params[QUERY_KEY] = scenarios.to_token(plan)
+
+
+def _key(name: str) -> str:
+    return f"scenario_{name}_{state.scenario_editor_version()}"
 
 
 def load_controls(plan: Plan) -> None:
@@ -92,7 +89,7 @@ def load_controls(plan: Plan) -> None:
             file_name="scenarios.json",
             label="Save scenarios (JSON)",
             help_text="Load it again here later, or send it to a colleague. The page's link "
-            "(address bar) also carries these scenarios.",
+            "(address bar) also carries these scenarios and how moments are valued.",
         )
 
 
@@ -106,28 +103,72 @@ def _load(raw: bytes) -> None:
     st.rerun()
 
 
-def value_mode() -> ValueMode:
-    """Return how moments are valued, from a control outside the form (it changes the form)."""
-    return st.segmented_control(
+def value_mode(plan: Plan) -> Plan:
+    """Draw how moments are valued (outside the form: it changes the form); return the plan.
+
+    A change is kept in the plan and the link at once, so a link copied now opens the
+    same mode.
+    """
+    mode = st.segmented_control(
         "Value per moment",
         list(VALUE_MODES),
-        default="typed",
+        default=plan.valuation.mode,
         required=True,
         format_func=VALUE_MODES.get,
-        key="scenario_value_mode",
+        key=_key("value_mode"),
         help="Type what one high-value moment is worth, or estimate it from the loaded data "
         "(extra revenue per user who reaches the moment, with its confidence interval).",
     )
+    if mode == plan.valuation.mode:
+        return plan
+    plan = replace(plan, valuation=replace(plan.valuation, mode=mode))
+    use_plan(plan, refill=False)
+    return plan
 
 
-def _editor(plan: Plan, mode: ValueMode) -> object:
+def base_offer(source: DataSource, plan: Plan) -> None:
+    """Offer the data's revenue per month as every scenario's base, with its period stated."""
+    base = cached.base_revenue(source)
+    if not cached.summary(source).paying_users:
+        st.caption(
+            "Base revenue from the data: none to offer, as no event carries revenue. Type "
+            "each scenario's base revenue in the table."
+        )
+        return
+    if base is None:
+        st.caption(
+            "Base revenue from the data needs at least one complete calendar month of events."
+        )
+        return
+    left, right = st.columns([3, 1], vertical_alignment="center")
+    left.caption(f"Base revenue in the data: {base.sentence()}")
+    clicked = right.button(
+        "Use as every scenario's base",
+        key="scenario_use_base",
+        icon=":material/input:",
+        help="Sets every scenario's base revenue per month to this; edit the table after.",
+    )
+    if clicked:
+        use_plan(scenarios.with_base(plan, round(base.per_month, 2)))
+        st.rerun()
+
+
+def _editor(plan: Plan, used: ValueUsed) -> object:
     money = st.column_config.NumberColumn
+    frame = scenarios.to_frame(plan)
+    order = ["name", "base_revenue_per_month", "moments_per_month", "value_per_moment", "costs"]
+    if used.estimated:
+        # The typed values stay in the plan (hidden) for the typed mode; the column shown
+        # is the value every moment scenario is computed with.
+        frame = frame.with_columns(scenarios.value_column(used.priced(plan)).alias(USED_COLUMN))
+        order[3] = USED_COLUMN
     return st.data_editor(
-        scenarios.to_frame(plan),
+        frame,
         num_rows="dynamic",
         hide_index=True,
         width="stretch",
-        key=f"scenario_table_{state.scenario_editor_version()}",
+        key=_key("table"),
+        column_order=order,
         column_config={
             "name": st.column_config.TextColumn("Scenario", required=True, max_chars=60),
             "base_revenue_per_month": money(
@@ -143,8 +184,13 @@ def _editor(plan: Plan, mode: ValueMode) -> object:
             "value_per_moment": money(
                 "Value per moment",
                 format=_MONEY_FMT,
-                disabled=mode == "data",
-                help="What one moment adds in revenue. Estimated from the data in that mode.",
+                help="What one moment adds in revenue (typed in).",
+            ),
+            USED_COLUMN: money(
+                "Value per moment (estimated)",
+                format=_MONEY_FMT,
+                disabled=True,
+                help=f"The value used: {used.source}.",
             ),
             "costs": money(
                 "Campaign cost (total)",
@@ -156,54 +202,80 @@ def _editor(plan: Plan, mode: ValueMode) -> object:
     )
 
 
-def _value_controls(source: DataSource, mode: ValueMode) -> ValueChoice:
-    if mode == "typed":
+def _value_controls(source: DataSource, plan: Plan) -> Valuation:
+    chosen = plan.valuation
+    if chosen.mode == "typed":
         plus_minus = st.number_input(
             "Uncertainty of the value per moment (± $)",
             min_value=0.0,
-            value=5.0,
+            value=chosen.plus_minus,
             step=1.0,
-            key="scenario_plus_minus",
+            key=_key("plus_minus"),
             help="How far the true value could be from what you typed; sets the range of "
             "outcomes and the simulation.",
         )
-        return ValueChoice("typed", plus_minus)
-    ranked = cached.moments(source, MomentSpec()).table
-    events, best_threshold = scenarios.moment_options(
-        ranked, cached.event_catalog(source)["event"].to_list()
-    )
+        return replace(chosen, plus_minus=float(plus_minus))
+    if not cached.summary(source).paying_users:
+        return chosen  # nothing to estimate from: the page says why
+    events = cached.event_catalog(source)["event"].to_list()
     cols = st.columns(3)
     event = cols[0].selectbox(
         "High-value moment (event)",
         events,
-        key="scenario_event",
-        help="The event whose early use is valued; the High-value moments page's best "
-        "candidates come first.",
+        index=events.index(chosen.event) if chosen.event in events else None,
+        placeholder="Pick the event to value",
+        key=_key("event"),
+        help="The event whose early use is valued, most frequent first; the High-value "
+        "moments page ranks them by what they do for retention.",
     )
     threshold = cols[1].number_input(
         "At least this many times",
         min_value=1,
-        max_value=50,
-        value=best_threshold,
-        key="scenario_threshold",
+        max_value=scenarios.MAX_THRESHOLD,
+        value=chosen.threshold,
+        key=_key("threshold"),
         help="A user reaches the moment after doing the event this often in the window.",
     )
     window = cols[2].number_input(
         "Within the first days",
         min_value=1,
-        max_value=30,
-        value=7,
-        key="scenario_window",
-        help="Days after a user's first event in which the moment must happen.",
+        max_value=scenarios.MAX_WINDOW,
+        value=chosen.window_days,
+        key=_key("window"),
+        help="Days after a user's first event in which the moment must happen; revenue is "
+        "counted after them (own days 8–35, later for windows past a week).",
     )
-    return ValueChoice("data", 0.0, event, int(threshold), int(window))
+    return replace(chosen, event=event, threshold=int(threshold), window_days=int(window))
 
 
-def plan_form(plan: Plan, source: DataSource, mode: ValueMode) -> tuple[Plan, ValueChoice]:
-    """Draw the scenario form; return the plan and value choice as last submitted.
+def value_used(source: DataSource, plan: Plan) -> ValueUsed:
+    """Return the value per moment the plan's comparison uses, and where it came from.
 
-    A submitted table that cannot be a plan is shown with st.error and the previous plan
-    stays in use.
+    Typed: the first moment scenario's value ± the margin. From data: the adjusted revenue
+    lift; when the data cannot give one (no revenue, no moment picked, too few users), the
+    typed values are used and `problem` says why.
+    """
+    chosen = plan.valuation
+    if chosen.mode == "typed":
+        return values.typed(plan)
+    refusal = values.NO_REVENUE if not cached.summary(source).paying_users else None
+    if refusal or chosen.event is None:
+        return values.typed(plan, refusal or values.NO_EVENT)
+    try:
+        estimate = cached.value_of_moment(
+            source, chosen.event, chosen.threshold, chosen.window_days, chosen.outcome_window
+        )
+    except DataError as err:
+        return values.typed(plan, f"{err} Until then the values typed in the table are used.")
+    return values.estimated(estimate, plan)
+
+
+def plan_form(plan: Plan, source: DataSource) -> tuple[Plan, ValueUsed]:
+    """Draw the scenario form; return the plan in use and the value it uses.
+
+    A submitted plan reruns the page, so the widgets drawn next carry the new editor
+    version (a widget drawn with the old one would ignore the next click). A submitted
+    table that cannot be a plan is shown with st.error and the previous plan stays in use.
     """
     with st.form("scenario_form", enter_to_submit=False):
         months = st.number_input(
@@ -211,56 +283,35 @@ def plan_form(plan: Plan, source: DataSource, mode: ValueMode) -> tuple[Plan, Va
             min_value=1,
             max_value=scenarios.MAX_MONTHS,
             value=plan.months,
-            key=f"scenario_months_{state.scenario_editor_version()}",
+            key=_key("months"),
             help="The horizon: every scenario runs this many months.",
         )
-        table = _editor(plan, mode)
-        choice = _value_controls(source, mode)
+        # The table is drawn above the moment's controls but after them, so it can show
+        # the value those controls give.
+        table_slot = st.container()
+        valuation = _value_controls(source, plan)
+        used = value_used(source, replace(plan, valuation=valuation))
+        with table_slot:
+            table = _editor(plan, used)
         submitted = st.form_submit_button("Compare scenarios", type="primary", key="scenario_go")
     if not submitted:
-        return plan, choice
+        return plan, used
     try:
-        new = scenarios.from_frame(table, int(months))
+        new = scenarios.from_frame(table, int(months), valuation)
     except DataError as err:
         st.error(str(err), icon=":material/error:")
-        return plan, choice
+        return plan, used
     use_plan(new)
-    return new, choice
+    st.rerun()
 
 
-def value_estimate(
-    source: DataSource, plan: Plan, choice: ValueChoice
-) -> tuple[Estimate, str | None]:
-    """Return the value per moment with its interval, and a warning when data fell short.
-
-    Typed: the first moment scenario's value ± the margin typed in. From data: the adjusted
-    revenue lift; when the data cannot give one, the typed values are used and the warning
-    says why.
-    """
-    typed = scenarios.typed_value(scenarios.reference_value(list(plan.scenarios)), 5.0)
-    if choice.mode == "typed":
-        return scenarios.typed_value(typed.value, choice.plus_minus), None
-    estimate = cached.value_of_moment(source, choice.event, choice.threshold, choice.window_days)
-    if math.isnan(estimate.value):
-        return typed, (
-            f"The data cannot value {choice.event!r} ({estimate.method}); the values typed in "
-            "the table are used, ± $5."
-        )
-    return estimate, None
-
-
-def value_sentence(value: Estimate) -> str:
-    """Return the value per moment in words, with its interval and where it came from."""
-    if value.method == "typed in":
-        return (
-            f"Value per moment as typed, ± {fmt.money(value.ci_high - value.value)} "
-            "for the range of outcomes."
-        )
-    return "Estimated value per moment: " + value.describe("money", "users")
-
-
-def priced(plan: Plan, choice: ValueChoice, value: Estimate) -> list[scenarios.Scenario]:
-    """Return the scenarios to compute: as typed, or each moment valued at the data's estimate."""
-    if choice.mode == "typed" or value.method == "typed in":
-        return list(plan.scenarios)
-    return scenarios.with_value(list(plan.scenarios), value.value)
+def value_sentence(used: ValueUsed) -> str:
+    """Return the value per moment used in words, with its interval and where it came from."""
+    value = used.estimate
+    if not used.estimated:
+        half = fmt.money(value.ci_high - value.value)
+        return f"Value per moment as typed in the table, ± {half} for the range of outcomes."
+    return (
+        f"Value per moment used for every scenario with moments: "
+        f"{value.describe('money', 'users')}, {used.source}."
+    )

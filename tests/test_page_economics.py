@@ -1,11 +1,18 @@
 """Unit economics page on the three samples: headline numbers, views and assumptions."""
 
-import polars as pl
-import pytest
+import json
 
+import polars as pl
+import pyarrow as pa
+import pytest
+import streamlit as st
+
+from components import inputs_economics
 from nsm_core import economics
+from nsm_core.economics import probabilistic, report
 from nsm_core.samples import SAMPLES
-from tests.apptest_helpers import open_page, texts
+from tests.apptest_helpers import open_page, texts, upload
+from tests.page_sweep import sweep
 
 PAGE = "app_pages/economics.py"
 
@@ -71,3 +78,138 @@ def test_entered_margin_is_used_when_the_data_has_no_cogs():
     at.number_input(key="econ_margin").set_value(40.0).run()
     assert not at.exception
     assert metric(at, "Gross margin") == "40%"
+
+
+def no_revenue_csv(payment: str = "payment_done") -> bytes:
+    """A MovieLens-like log without a revenue column: 120 users rate and view titles; every
+    third user also pays (the `payment` event, no amount) in each month they are active."""
+    rows = ["user_id,event,timestamp"]
+    for u in range(120):
+        months = 1 + u % 5  # active for 1..5 months from January 2024
+        for m in range(months):
+            rows.extend(f"u{u},rate_movie,2024-{m + 1:02d}-{d:02d}T10:00:00Z" for d in (3, 17))
+            rows.append(f"u{u},view_title,2024-{m + 1:02d}-05T11:00:00Z")
+            if u % 3 == 0 and payment and not (u % 2 and m == 1):  # odd payers skip month 2
+                rows.append(f"u{u},{payment},2024-{m + 1:02d}-06T12:00:00Z")
+    rows.append("u0,view_title,2024-06-30T23:00:00Z")  # closes June: Jan..Jun complete
+    return "\n".join(rows).encode()
+
+
+def payers_by_month(csv: bytes, payment: str) -> dict[int, set[str]]:
+    """Independent count: the set of users paying in each month, straight from the CSV."""
+    months: dict[int, set[str]] = {}
+    for line in csv.decode().splitlines()[1:]:
+        user, event, stamp = line.split(",")
+        if event == payment:
+            months.setdefault(int(stamp[5:7]), set()).add(user)
+    return months
+
+
+def upload_no_revenue(csv: bytes):
+    at = open_page(PAGE, "meals")
+    return upload(at, "ratings.csv", csv)
+
+
+@pytest.mark.parametrize("sample", ["meals", "teams", "cdnow"])
+def test_payments_default_to_revenue_on_the_samples(sample):
+    at = open_page(PAGE, sample)
+    assert not at.exception
+    picker = at.selectbox(key="econ_payment")
+    assert picker.value == inputs_economics.ANY_REVENUE
+    assert "Payments: any event with revenue ≠ 0" in texts(at)
+    assert not any(w.key == "econ_amount" for w in at.number_input)  # amounts are recorded
+
+
+def test_picking_one_payment_event_counts_only_it():
+    meals = open_page(PAGE, "meals")
+    meals.selectbox(key="econ_payment").set_value("order").run()
+    assert not meals.exception
+    events = pl.read_parquet(SAMPLES["meals"].events_path)
+    spend = pl.read_parquet(SAMPLES["meals"].spend_path)
+    spec = economics.EconomicsSpec(payment_event="order")
+    expected = economics.unit_economics(events.lazy(), spend, spec)
+    assert metric(meals, "LTV (Cohort curve)") == f"${expected.ltv('cohort').value:,.2f}"
+    orders = events.filter(pl.col("event") == "order")
+    assert f"every 'order' event ({orders.height:,})" in texts(meals)
+
+
+def test_payments_without_amount_show_counts_not_zero_money():
+    csv = no_revenue_csv()
+    at = upload_no_revenue(csv)
+    assert not at.exception
+    assert at.selectbox(key="econ_payment").value == "payment_done"  # suggested by its name
+    payers = payers_by_month(csv, "payment_done")
+    customers = set().union(*payers.values())
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Paying customers"] == f"{len(customers):,}"
+    assert shown["Conversion"] == f"{len(customers) / 120:.1%}"
+    retained = sum(len(payers.get(m, set()) & payers.get(m + 1, set())) for m in range(1, 6))
+    at_start = sum(len(payers.get(m, set())) for m in range(1, 6))
+    assert shown["CRR"] == f"{retained / at_start:.1%}"
+    assert not any(label.startswith(("LTV", "ARPA", "NRR")) for label in shown)
+    assert "$0.00" not in shown.values()
+    assert "Money numbers need an amount per payment" in texts(at)
+    assert "Paying customers per month" in next(c.proto.spec for c in at.get("vega_lite_chart"))
+
+
+def test_a_typed_amount_feeds_money_numbers_marked_as_assumed():
+    at = upload_no_revenue(no_revenue_csv())
+    at.number_input(key="econ_amount").set_value(9.5).run()
+    assert not at.exception
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["CRR"].endswith("%")  # counts are not marked
+    marked = [label for label in shown if label.endswith("at $9.50/payment")]
+    assert {"LTV (Cohort curve) at $9.50/payment", "ARPA / month at $9.50/payment"} <= set(marked)
+    assert any("rests on the assumed $9.50 per payment" in w.value for w in at.warning)
+    assert "an assumed $9.50 each" in texts(at)
+
+
+def test_data_without_revenue_or_payment_names_asks_for_the_event():
+    at = upload_no_revenue(no_revenue_csv(payment=""))
+    assert not at.exception
+    assert at.selectbox(key="econ_payment").value is None
+    assert "Pick the event that marks a payment" in texts(at)
+    assert not at.metric
+    at.selectbox(key="econ_payment").set_value("rate_movie").run()
+    assert not at.exception
+    assert {m.label for m in at.metric} >= {"Paying customers", "CRR"}
+
+
+def test_changing_the_horizon_does_not_refit_the_customer_model(monkeypatch):
+    fits = []
+    original = probabilistic.fit_models
+    monkeypatch.setattr(
+        probabilistic, "fit_models", lambda rfm: fits.append(rfm.height) or original(rfm)
+    )
+    monkeypatch.setattr(report, "fit_models", probabilistic.fit_models, raising=False)
+    st.cache_data.clear()  # earlier tests filled the caches with the unpatched fit
+    st.cache_resource.clear()
+    at = open_page(PAGE, "cdnow")
+    at.select_slider(key="econ_horizon").set_value(36).run()
+    at.number_input(key="econ_discount").set_value(2.0).run()
+    assert not at.exception
+    assert len(fits) == 1
+
+
+def test_p_alive_chart_sends_bins_not_one_row_per_customer():
+    at = open_page(PAGE, "cdnow")
+    at.segmented_control(key="econ_view").set_value("model").run()
+    rows = {
+        json.loads(c.proto.spec)["title"]["text"]: pa.ipc.open_stream(d.data.data)
+        .read_all()
+        .num_rows
+        for c in at.get("vega_lite_chart")
+        for d in c.proto.datasets
+    }
+    assert rows["How likely each customer is to still be active (BG/NBD)"] == 20
+
+
+def test_economics_page_sweeps_clean_on_an_upload_without_revenue():
+    result = sweep(upload_no_revenue(no_revenue_csv()))
+    assert not result.findings, "\n".join(map(str, result.findings))
+
+
+@pytest.mark.parametrize("sample", ["meals", "teams", "cdnow"])
+def test_economics_page_sweeps_clean(sample):
+    result = sweep(open_page(PAGE, sample))
+    assert not result.findings, "\n".join(map(str, result.findings))

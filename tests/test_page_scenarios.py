@@ -1,13 +1,18 @@
 """AppTest of the Scenarios page: presets, the form, views, JSON and URL sharing."""
 
 import json
+from datetime import date
 
+import polars as pl
 import pytest
-from apptest_helpers import TIMEOUT, open_page, texts
+from apptest_helpers import TIMEOUT, open_page, texts, upload
+from page_sweep import sweep
 from streamlit.testing.v1 import AppTest
 
-from components import inputs_scenarios, state
+from components import cached, inputs_scenarios, state
 from nsm_core import scenarios
+from nsm_core.moments import value_of_moment
+from nsm_core.samples import SAMPLES
 from nsm_core.scenarios import Plan, Scenario
 
 PAGE = "app_pages/scenarios.py"
@@ -22,8 +27,23 @@ def table(at: AppTest, column: str):
     return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
+def keyed(at: AppTest, kind: str, name: str):
+    """The page's widget `name`: its key carries the editor version (it restarts from the plan)."""
+    return next(w for w in getattr(at, kind) if w.key.startswith(f"scenario_{name}_"))
+
+
 def months_input(at: AppTest):
-    return next(n for n in at.number_input if n.key.startswith("scenario_months_"))
+    return keyed(at, "number_input", "months")
+
+
+def data_mode(at: AppTest) -> AppTest:
+    return keyed(at, "button_group", "value_mode").set_value("data").run()
+
+
+def pick_moment(at: AppTest, event: str, threshold: int = 1) -> AppTest:
+    keyed(at, "selectbox", "event").set_value(event)
+    keyed(at, "number_input", "threshold").set_value(threshold)
+    return submit(at)
 
 
 def submit(at: AppTest) -> AppTest:
@@ -74,7 +94,7 @@ def test_views_range_and_sensitivity():
 
 def test_typed_uncertainty_moves_the_band():
     at = open_page(PAGE)
-    at.number_input(key="scenario_plus_minus").set_value(10.0)
+    keyed(at, "number_input", "plus_minus").set_value(10.0)
     submit(at)
     at.segmented_control(key="scenario_view").set_value("range").run()
     band = table(at, "Shift in value per moment")
@@ -148,27 +168,26 @@ def test_damaged_link_falls_back_to_the_preset():
 
 
 def test_value_from_the_data_on_meals():
-    at = open_page(PAGE, "meals")
-    at.segmented_control(key="scenario_value_mode").set_value("data").run()
-    # the Moments analysis ranks the planted moment first, so it is the default
-    assert at.selectbox(key="scenario_event").value == "save_favorite"
-    submit(at)
+    at = data_mode(open_page(PAGE, "meals"))
+    assert "Pick the high-value moment" in texts(at)  # nothing is estimated before a pick
+    pick_moment(at, "save_favorite")
     assert not at.exception
-    assert "Estimated value per moment" in texts(at)
+    assert "Value per moment used for every scenario with moments" in texts(at)
     # B's 2,000 moments are now valued at the estimate (a few dollars), not $20
     revenue_b = table(at, "Revenue")["Revenue"].tolist()[1]
     assert 80_000 < revenue_b < 100_000
 
 
 def test_value_from_the_data_falls_back_when_it_cannot():
-    at = open_page(PAGE, "cdnow")
-    at.segmented_control(key="scenario_value_mode").set_value("data").run()
+    at = data_mode(open_page(PAGE, "cdnow"))
     # every CDNOW customer purchases in their first week: no one to compare with
-    at.number_input(key="scenario_threshold").set_value(1)
-    submit(at)
+    pick_moment(at, "purchase")
     assert not at.exception
     assert any("cannot value" in w.value for w in at.warning)
     assert metrics(at)["Revenue, B"] == "$120,000.00"
+    assert table(at, "Value source")["Value source"].tolist()[1] == (
+        "typed in (± $5.00), not from the data"
+    )
 
 
 def _edit(at: AppTest, edits: dict) -> AppTest:
@@ -201,3 +220,167 @@ def test_bad_edit_keeps_the_previous_plan():
     assert not at.exception
     assert any("same name" in e.value for e in at.error)
     assert metrics(at)["Revenue, B"] == "$120,000.00"
+
+
+def editor(at: AppTest):
+    """The scenario table as the page shows it (the data editor: a frame with `name`)."""
+    return next(d for d in at.dataframe if "name" in d.value.columns)
+
+
+def shown_columns(at: AppTest) -> list[str]:
+    return list(editor(at).proto.column_order)
+
+
+def test_the_table_shows_the_estimated_value_it_uses_not_the_typed_one():
+    at = pick_moment(data_mode(open_page(PAGE, "meals")), "save_favorite")
+    events = pl.read_parquet(SAMPLES["meals"].events_path).lazy()
+    estimate = value_of_moment(events, event="save_favorite", threshold=1, window_days=7)
+    # the editor shows the value used, and hides the typed $20 it does not use
+    assert "value_used" in shown_columns(at)
+    assert "value_per_moment" not in shown_columns(at)
+    assert editor(at).value["value_used"].tolist()[1] == pytest.approx(estimate.value)
+    row = table(at, "Value source").iloc[1]
+    assert row["Value per moment"] == pytest.approx(estimate.value, abs=0.005)
+    assert row["Revenue"] == pytest.approx(80_000 + 2_000 * estimate.value, abs=0.01)
+    assert row["Value source"].startswith("estimated from the data: 'save_favorite' ≥ 1×")
+    assert row["Value per moment, low end"] == pytest.approx(estimate.ci_low, abs=0.005)
+    assert row["Value per moment, high end"] == pytest.approx(estimate.ci_high, abs=0.005)
+    assert row["Users behind the value"] == estimate.n
+    # typed mode shows the typed value again, editable
+    keyed(at, "button_group", "value_mode").set_value("typed").run()
+    assert "value_per_moment" in shown_columns(at)
+    assert metrics(at)["Revenue, B"] == "$120,000.00"
+
+
+def no_revenue_csv() -> bytes:
+    """Ratings without any money column (MovieLens-like): 200 users over three months, half
+    of them adding to their watchlist, enough on each side for an estimate of $0."""
+    rows = ["user_id,event,timestamp"]
+    for u in range(200):
+        for m in range(1, 4):
+            rows.append(f"u{u},rate_movie,2024-0{m}-0{1 + u % 7}T10:00:00Z")
+            if u % 2:
+                rows.append(f"u{u},add_to_watchlist,2024-0{m}-0{1 + u % 7}T11:00:00Z")
+    return "\n".join(rows).encode()
+
+
+def test_data_without_revenue_refuses_the_estimate_and_says_why():
+    at = upload(open_page(PAGE, "meals"), "ratings.csv", no_revenue_csv())
+    data_mode(at)
+    assert not at.exception
+    warning = next(w.value for w in at.warning if "no revenue" in w.value)
+    assert "revenue column" in warning  # what would enable it
+    assert not any(s.key.startswith("scenario_event_") for s in at.selectbox)
+    assert metrics(at)["Revenue, B"] == "$120,000.00"  # the typed $20, not a silent $0.00
+    assert table(at, "Value source")["Value per moment"].tolist()[1] == 20.0
+    assert "none to offer" in texts(at)  # no base revenue either
+    assert not any(b.key == "scenario_use_base" for b in at.button)
+
+
+def last_complete_months(sample: str, n: int = 3) -> pl.DataFrame:
+    """Independent count: net revenue of the last `n` months the data cover to their end."""
+    events = pl.read_parquet(SAMPLES[sample].events_path)
+    month = pl.col("ts").dt.truncate("1mo").dt.date()
+    end = events.select((pl.col("ts").max() + pl.duration(days=1)).dt.truncate("1mo").dt.date())
+    return (
+        events.group_by(month.alias("month"))
+        .agg(pl.col("revenue").sum())
+        .filter(pl.col("month") < end.item())
+        .sort("month")
+        .tail(n)
+    )
+
+
+@pytest.mark.parametrize("sample", ["meals", "teams", "cdnow"])
+def test_base_revenue_from_the_data_in_one_click_with_its_period(sample):
+    at = open_page(PAGE, sample)
+    recent = last_complete_months(sample)
+    expected = recent["revenue"].mean()
+    first, last = (d.strftime("%b %Y") for d in (recent["month"][0], recent["month"][-1]))
+    caption = next(c.value for c in at.caption if c.value.startswith("Base revenue in the data"))
+    assert f"${expected:,.2f} a month" in caption
+    assert f"3 complete months {first} – {last}" in caption
+    at.button(key="scenario_use_base").click().run()
+    assert not at.exception
+    bases = table(at, "Base revenue")["Base revenue"].tolist()
+    assert bases == pytest.approx([3 * expected] * 2, abs=0.05)
+    shared = scenarios.from_token(at.query_params[inputs_scenarios.QUERY_KEY])
+    assert [s.base_revenue_per_month for s in shared.scenarios] == [round(expected, 2)] * 2
+
+
+def test_meals_base_covers_the_three_months_before_the_data_end():
+    # the meals data end on 1 Feb 2026, so January 2026 is the last complete month
+    assert last_complete_months("meals")["month"].to_list() == [
+        date(2025, 11, 1),
+        date(2025, 12, 1),
+        date(2026, 1, 1),
+    ]
+
+
+def test_value_from_the_data_on_teams_says_where_it_came_from():
+    at = pick_moment(data_mode(open_page(PAGE, "teams")), "send_message", threshold=3)
+    assert not at.exception
+    events = pl.read_parquet(SAMPLES["teams"].events_path).lazy()
+    estimate = value_of_moment(events, event="send_message", threshold=3, window_days=7)
+    row = table(at, "Value source").iloc[1]
+    assert row["Value source"].startswith("estimated from the data: 'send_message' ≥ 3×")
+    # a moment can be worth less than nothing: the comparison says so, it does not hide it
+    assert row["Value per moment"] == pytest.approx(estimate.value, abs=0.005)
+    assert row["Value per moment"] < 0
+    assert row["Users behind the value"] == estimate.n
+
+
+def test_link_and_file_restore_the_estimated_value():
+    at = pick_moment(data_mode(open_page(PAGE, "meals")), "save_favorite", threshold=2)
+    token = at.query_params[inputs_scenarios.QUERY_KEY]
+    used = table(at, "Value source")["Value per moment"].tolist()[1]
+    saved = scenarios.from_token(token)
+    assert saved.valuation == scenarios.Valuation("data", 5.0, "save_favorite", 2, 7)
+    reopened = _with_link(token)
+    assert not reopened.exception
+    assert keyed(reopened, "button_group", "value_mode").value == "data"
+    assert keyed(reopened, "selectbox", "event").value == "save_favorite"
+    assert table(reopened, "Value source")["Value per moment"].tolist()[1] == used
+    # the saved JSON carries it too
+    fresh = open_page(PAGE, "meals")
+    fresh.file_uploader(key="scenario_json").upload(
+        "plan.json", scenarios.to_json(saved).encode(), "application/json"
+    ).run()
+    fresh.button(key="scenario_load").click().run()
+    assert keyed(fresh, "number_input", "threshold").value == 2
+    assert table(fresh, "Value source")["Value per moment"].tolist()[1] == used
+
+
+def test_switching_to_data_mode_runs_no_moment_ranking(monkeypatch):
+    """The ranking (every event × threshold, bootstrap) took 1.2 s of the click at 1M."""
+    ranked = []
+    original = cached.moments
+    monkeypatch.setattr(cached, "moments", lambda *a: ranked.append(a) or original(*a))
+    at = data_mode(open_page(PAGE, "meals"))
+    pick_moment(at, "save_favorite")
+    assert not at.exception
+    assert not ranked
+
+
+@pytest.mark.parametrize("sample", ["meals", "teams", "cdnow"])
+def test_scenarios_page_sweeps_clean(sample):
+    result = sweep(open_page(PAGE, sample))
+    assert not result.findings, "\n".join(map(str, result.findings))
+
+
+def test_scenarios_page_sweeps_clean_on_an_upload_without_revenue():
+    result = sweep(upload(open_page(PAGE, "meals"), "ratings.csv", no_revenue_csv()))
+    assert not result.findings, "\n".join(map(str, result.findings))
+
+
+def test_a_second_change_after_a_submit_is_not_lost():
+    """The widgets drawn after a submit must be the ones the next click goes to."""
+    at = open_page(PAGE)
+    months_input(at).set_value(6)
+    submit(at)
+    months_input(at).set_value(9)
+    submit(at)
+    assert metrics(at)["Revenue, A"] == "$270,000.00"
+    keyed(at, "number_input", "plus_minus").set_value(1.0)
+    submit(at)
+    assert "± $1.00" in texts(at)

@@ -1,14 +1,20 @@
 """Scenario comparison: hand-computed totals, properties, uncertainty, JSON and URL tokens."""
 
+import base64
+import dataclasses
 import json
 import math
+import zlib
 
+import duckdb
+import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as sps
 
 from nsm_core import scenarios
+from nsm_core.samples import SAMPLES
 from nsm_core.scenarios import (
     PRESETS,
     Plan,
@@ -278,3 +284,134 @@ def test_token_rejects_zip_bomb():
 def test_with_value_only_touches_moment_scenarios():
     plan = [Scenario("A", 1.0, 0, 3.0), Scenario("B", 1.0, 2, 3.0)]
     assert [s.value_per_moment for s in scenarios.with_value(plan, 7.0)] == [3.0, 7.0]
+
+
+DATA_VALUE = scenarios.Valuation("data", 3.0, "save_favorite", 2, 10)
+
+
+def test_json_and_token_restore_how_moments_are_valued():
+    plan = dataclasses.replace(PRESETS["a_vs_b"].plan, valuation=DATA_VALUE)
+    saved = json.loads(to_json(plan))["value_per_moment"]
+    assert saved == {
+        "mode": "data",
+        "plus_minus": 3.0,
+        "event": "save_favorite",
+        "threshold": 2,
+        "window_days": 10,
+    }
+    assert from_json(to_json(plan)) == plan
+    assert from_token(to_token(plan)) == plan
+    assert len(to_token(plan)) < 200
+
+
+def test_files_and_links_from_before_the_valuation_still_open():
+    old_json = '{"version": 1, "months": 2, "scenarios": [["A", 5, 0, 0, 0]]}'
+    assert from_json(old_json).valuation == scenarios.Valuation()
+    raw = json.dumps([2, ["A", 5.0, 0.0, 0.0, 0.0]], separators=(",", ":")).encode()
+    old_token = base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode().rstrip("=")
+    assert from_token(old_token) == Plan((Scenario("A", 5.0),), 2)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ({"mode": "guess"}, "mode must be one of"),
+        ({"threshold": 0}, "threshold must be 1 to 50"),
+        ({"window_days": 31}, "window must be 1 to 30"),
+        ({"threshold": 1.5}, "whole numbers"),
+        ({"plus_minus": -1}, "0 or more"),
+        ({"event": 7}, "must be text"),
+        ({"colour": "red"}, "must list only"),
+    ],
+)
+def test_a_broken_valuation_says_what_is_wrong(value, message):
+    text = json.dumps({"months": 2, "scenarios": [["A", 5, 0, 0, 0]], "value_per_moment": value})
+    with pytest.raises(DataError, match=message):
+        from_json(text)
+
+
+def test_the_outcome_window_always_follows_the_moment_window():
+    for window in range(1, scenarios.MAX_WINDOW + 1):
+        low, high = scenarios.Valuation(window_days=window).outcome_window
+        assert window <= low < high
+    assert scenarios.Valuation().outcome_window == (8, 35)  # as on the Moments page
+
+
+def test_comparison_table_shows_the_value_used_and_where_it_came_from():
+    plan = PRESETS["a_vs_b"].plan
+    estimate = Estimate(2.5, 1.25, 3.75, 5_756, "propensity strata")
+    used = scenarios.value.estimated(
+        estimate, dataclasses.replace(plan, valuation=scenarios.Valuation("data", event="fav"))
+    )
+    priced = used.priced(plan)
+    shown = scenarios.comparison_table(compare(priced, 3), used).row(1, named=True)
+    assert shown["Value per moment"] == 2.5  # not the $20 typed in the table
+    assert shown["Revenue"] == 80_000 + 2_000 * 2.5
+    assert shown["Value source"].startswith("estimated from the data: 'fav' ≥ 1×")
+    assert (shown["Value per moment, low end"], shown["Value per moment, high end"]) == (1.25, 3.75)
+    assert shown["Users behind the value"] == 5_756
+    typed = scenarios.value.typed(plan)
+    row = scenarios.comparison_table(compare(list(plan.scenarios), 3), typed).row(1, named=True)
+    assert (row["Value per moment"], row["Value source"]) == (20.0, "typed in (± $5.00)")
+    assert (row["Value per moment, low end"], row["Users behind the value"]) == (15.0, None)
+
+
+def test_an_estimate_the_data_cannot_give_falls_back_to_the_typed_values():
+    plan = dataclasses.replace(
+        PRESETS["a_vs_b"].plan, valuation=scenarios.Valuation("data", event="fav")
+    )
+    nan = float("nan")
+    used = scenarios.value.estimated(Estimate(nan, nan, nan, 30, "fewer than 50 users"), plan)
+    assert not used.estimated
+    assert "cannot value 'fav' (fewer than 50 users)" in used.problem
+    assert [s.value_per_moment for s in used.priced(plan)] == [0.0, 20.0]
+    assert used.source == "typed in (± $5.00), not from the data"
+
+
+def test_base_revenue_is_the_mean_of_the_last_complete_months_like_duckdb():
+    events = pl.read_parquet(SAMPLES["meals"].events_path)
+    base = scenarios.base_revenue(events.lazy())
+    con = duckdb.connect()
+    con.register("ev", events.to_arrow())
+    expected = con.execute(
+        """
+        WITH m AS (
+            SELECT date_trunc('month', timezone('UTC', ts)) AS month, sum(revenue) AS revenue,
+                   count(DISTINCT user_id) FILTER (revenue > 0) AS customers,
+                   count(DISTINCT user_id) AS users
+            FROM ev GROUP BY 1
+        ), last AS (
+            SELECT date_trunc('month', timezone('UTC', max(ts)) + INTERVAL 1 DAY) AS m FROM ev
+        )
+        SELECT avg(revenue), avg(customers), avg(users), min(month), max(month), count(*)
+        FROM (SELECT * FROM m, last WHERE month < last.m ORDER BY month DESC LIMIT 3)
+        """
+    ).fetchone()
+    assert base.per_month == pytest.approx(expected[0])
+    assert (base.customers, base.users) == pytest.approx(expected[1:3])
+    assert (base.first_month, base.last_month, base.months) == (
+        expected[3].date(),
+        expected[4].date(),
+        3,
+    )
+
+
+def test_no_complete_month_gives_no_base_revenue():
+    from datetime import UTC, datetime
+
+    events = pl.LazyFrame(
+        {
+            "user_id": ["a"],
+            "ts": [datetime(2025, 3, 5, tzinfo=UTC)],
+            "revenue": [4.0],
+        }
+    )
+    assert scenarios.base_revenue(events) is None
+
+
+def test_with_base_sets_every_scenario_and_keeps_the_rest():
+    plan = dataclasses.replace(PRESETS["paid_campaign"].plan, valuation=DATA_VALUE)
+    new = scenarios.with_base(plan, 1_234.5)
+    assert [s.base_revenue_per_month for s in new.scenarios] == [1_234.5, 1_234.5]
+    assert [s.costs for s in new.scenarios] == [0.0, 25_000.0]
+    assert (new.months, new.valuation) == (6, DATA_VALUE)

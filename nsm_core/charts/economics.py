@@ -12,6 +12,12 @@ MOVEMENT_COLOURS = {
     "contraction": PALETTE[1],
     "churn": PALETTE[3],
 }
+CUSTOMER_COLOURS = {
+    "new": PALETTE[0],
+    "returning": PALETTE[5],
+    "retained": PALETTE[2],
+    "lost": PALETTE[3],
+}
 
 
 def ltv_curve_chart(curve: pl.DataFrame, cac: float | None) -> alt.LayerChart:
@@ -112,6 +118,33 @@ def roi_chart(by_channel: pl.DataFrame) -> alt.Chart:
     )
 
 
+def _signed_bars(long: pl.DataFrame, value: str, colours: dict[str, str], money: bool) -> alt.Chart:
+    """Monthly stacked bars of signed parts (losses below zero), one colour per part."""
+    value_format = "$,.2f" if money else ",.0f"
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("yearmonth(month_start):T", title="Month"),
+            y=alt.Y(
+                f"{value}:Q",
+                title="Revenue change" if money else "Paying customers",
+                axis=alt.Axis(format=FORMAT["money"] if money else ",.0f"),
+            ),
+            color=alt.Color(
+                "movement:N",
+                title="Movement" if money else "Customers",
+                scale=alt.Scale(domain=list(colours), range=list(colours.values())),
+            ),
+            tooltip=[
+                alt.Tooltip("yearmonth(month_start):T", title="Month"),
+                alt.Tooltip("movement:N", title="Movement"),
+                alt.Tooltip(f"{value}:Q", title=value.capitalize(), format=value_format),
+            ],
+        )
+    )
+
+
 def movements_chart(long: pl.DataFrame) -> alt.Chart:
     """Return monthly revenue movements as stacked bars (losses below zero).
 
@@ -125,30 +158,30 @@ def movements_chart(long: pl.DataFrame) -> alt.Chart:
         >>> movements_chart(df).mark
         'bar'
     """
-    chart = (
-        alt.Chart(long)
-        .mark_bar()
-        .encode(
-            x=alt.X("yearmonth(month_start):T", title="Month"),
-            y=alt.Y("amount:Q", title="Revenue change", axis=alt.Axis(format=FORMAT["money"])),
-            color=alt.Color(
-                "movement:N",
-                title="Movement",
-                scale=alt.Scale(
-                    domain=list(MOVEMENT_COLOURS), range=list(MOVEMENT_COLOURS.values())
-                ),
-            ),
-            tooltip=[
-                alt.Tooltip("yearmonth(month_start):T", title="Month"),
-                alt.Tooltip("movement:N", title="Movement"),
-                alt.Tooltip("amount:Q", title="Amount", format="$,.2f"),
-            ],
-        )
-    )
     return titled(
-        chart,
+        _signed_bars(long, "amount", MOVEMENT_COLOURS, money=True),
         "Revenue movements per month",
         "New, reactivated and expansion revenue above zero; contraction and churn below",
+    )
+
+
+def customers_chart(long: pl.DataFrame) -> alt.Chart:
+    """Return paying customers per month: new, returning and retained above zero, lost below.
+
+    long(month_start, movement, customers) from `display.customers_long`.
+
+    Example:
+        >>> from datetime import date
+        >>> df = pl.DataFrame(
+        ...     {"month_start": [date(2024, 1, 1)], "movement": ["new"], "customers": [5]}
+        ... )
+        >>> customers_chart(df).mark
+        'bar'
+    """
+    return titled(
+        _signed_bars(long, "customers", CUSTOMER_COLOURS, money=False),
+        "Paying customers per month",
+        "New, returning and retained customers above zero; customers who stopped paying below",
     )
 
 
@@ -186,25 +219,34 @@ def cohort_margin_chart(cohorts: pl.DataFrame) -> alt.Chart:
     return titled(chart, "Contribution margin per customer by acquisition cohort")
 
 
-def p_alive_chart(customers: pl.DataFrame) -> alt.Chart:
-    """Return the distribution of P(alive) across customers (20 bins).
+def p_alive_chart(bins: pl.DataFrame) -> alt.Chart:
+    """Return the distribution of P(alive) across customers, from `display.p_alive_bins`.
+
+    bins(p_from, p_to, customers): one bar per bin, so the browser gets 20 rows, not one
+    per customer.
 
     Example:
-        >>> p_alive_chart(pl.DataFrame({"p_alive": [0.1, 0.9]})).mark.type
+        >>> df = pl.DataFrame({"p_from": [0.0], "p_to": [0.05], "customers": [3]})
+        >>> p_alive_chart(df).mark.type
         'bar'
     """
     chart = (
-        alt.Chart(customers.select("p_alive"))
+        alt.Chart(bins)
         .mark_bar(color=PALETTE[0])
         .encode(
             x=alt.X(
-                "p_alive:Q",
-                bin=alt.Bin(maxbins=20),
+                "p_from:Q",
+                bin="binned",
                 title="Probability the customer is still active",
                 axis=alt.Axis(format=".0%"),
             ),
-            y=alt.Y("count():Q", title="Customers"),
-            tooltip=[alt.Tooltip("count():Q", title="Customers", format=",.0f")],
+            x2="p_to:Q",
+            y=alt.Y("customers:Q", title="Customers"),
+            tooltip=[
+                alt.Tooltip("p_from:Q", title="From", format=".0%"),
+                alt.Tooltip("p_to:Q", title="To", format=".0%"),
+                alt.Tooltip("customers:Q", title="Customers", format=",.0f"),
+            ],
         )
     )
     return titled(chart, "How likely each customer is to still be active (BG/NBD)")

@@ -2,7 +2,8 @@
 
 `unit_economics(events, spend, spec)` computes everything the Unit economics page shows;
 the pieces are public for other pages (Scenarios, Health): `formulas` has the scalar
-formulas (crr, nrr, grr, churn_rate, cac, ltv_simple, payback_months).
+formulas (crr, nrr, grr, churn_rate, cac, ltv_simple, payback_months); `payment_tables` and
+`from_tables` are its two stages, `counts_from_tables` what payments without amounts give.
 """
 
 from nsm_core.economics import formulas
@@ -28,10 +29,22 @@ from nsm_core.economics.margins import (
     revenue_movements,
     revenue_retention,
 )
+from nsm_core.economics.payments import (
+    Amounts,
+    payment_candidates,
+    payment_events,
+    suggested_payments,
+)
 from nsm_core.economics.probabilistic import CustomerModel, customer_values, model_ltv
 from nsm_core.economics.report import (
     Acquisition,
+    PaymentCounts,
+    PaymentTables,
     UnitEconomics,
+    counts_from_tables,
+    fit_customer_models,
+    from_tables,
+    payment_tables,
     revenue_retention_of,
     unit_economics,
 )
@@ -41,11 +54,14 @@ from nsm_core.economics.tables import EconomicsSpec, customer_months, customers
 __all__ = [
     "BGNBD",
     "Acquisition",
+    "Amounts",
     "Contribution",
     "CustomerModel",
     "EconomicsSpec",
     "GammaGamma",
     "LTVEstimate",
+    "PaymentCounts",
+    "PaymentTables",
     "RFMSpec",
     "RecurringSplit",
     "RevenueRetention",
@@ -54,21 +70,28 @@ __all__ = [
     "cac_table",
     "channel_roi",
     "cohort_payback",
+    "counts_from_tables",
     "customer_months",
     "customer_values",
     "customers",
     "expected_purchases",
     "fit_bgnbd",
+    "fit_customer_models",
     "fit_gamma_gamma",
     "formulas",
+    "from_tables",
     "ltv_cac_verdict",
     "model_ltv",
     "movement_rows",
     "payback_months",
+    "payment_candidates",
+    "payment_events",
+    "payment_tables",
     "purchases",
     "revenue_movements",
     "revenue_retention",
     "revenue_retention_of",
     "rfm_summary",
+    "suggested_payments",
     "unit_economics",
 ]

@@ -10,11 +10,17 @@ import polars as pl
 
 from nsm_core import fmt
 from nsm_core.economics.ltv import PAYBACK_LIMIT, Method, ltv_cac_verdict
-from nsm_core.economics.margins import Contribution
+from nsm_core.economics.margins import Contribution, RevenueRetention
+from nsm_core.economics.payments import Amounts
 from nsm_core.economics.probabilistic import CustomerModel
-from nsm_core.economics.report import UnitEconomics
+from nsm_core.economics.report import Acquisition, PaymentCounts, UnitEconomics
+from nsm_core.economics.tables import EconomicsSpec
+from nsm_core.schema import ACCOUNT
 
 HELP: Final[dict[str, str]] = {
+    "customers": "Users (or accounts) with at least one payment, as defined under 'What "
+    "counts as a payment'.",
+    "conversion": "Paying customers ÷ all users (or accounts) in the data.",
     "cac": "Blended CAC = all ad spend ÷ all new paying customers (first payment) in the "
     "months the spend table covers, organic ones included.",
     "ltv": "Lifetime gross profit per acquired customer, by the method chosen above; the "
@@ -40,9 +46,12 @@ HELP: Final[dict[str, str]] = {
     "revenue is net of discounts.",
 }
 DEFINITIONS: Final = """
-- **Customer**: a user (or account) with a payment: an event with revenue > 0; refunds are
-  negative revenue. New customers are counted in the month of their first payment, under the
-  channel of their first event (first touch).
+- **Customer**: a user (or account) with a payment. A payment is, by default, any event with
+  revenue > 0 (refunds are negative revenue), or every event of the kind picked under *What
+  counts as a payment*. Payments without an amount still give paying customers, conversion,
+  CRR, churn and CAC; money numbers then need an amount per payment, typed as an assumption
+  and marked on every number it feeds. New customers are counted in the month of their
+  first payment, under the channel of their first event (first touch).
 - **CAC** = ad spend ÷ new paying customers, per channel and month (Mixpanel's revenue
   analytics recipe). Amplitude and PostHog have no built-in CAC.
 - **LTV, three ways** (SEMANTICS.md §7): *formula* ARPA × gross margin ÷ monthly revenue
@@ -205,10 +214,13 @@ def model_table(model: CustomerModel) -> pl.DataFrame:
     return table.with_columns(pl.col("Value").round(4))
 
 
-def model_caption(model: CustomerModel, unit: str) -> str:
-    """Return the customer model in words: fit size, log-likelihood, mean P(alive)."""
+def model_caption(model: CustomerModel, customers: pl.DataFrame, unit: str) -> str:
+    """Return the customer model in words: fit size, log-likelihood, mean P(alive).
+
+    customers = `customer_values(...)` of the model.
+    """
     bg, gg = model.bgnbd, model.gamma_gamma
-    alive = float(model.customers["p_alive"].mean())
+    alive = float(customers["p_alive"].mean())
     return (
         f"Fitted by maximum likelihood on {fmt.count(bg.n_customers)} customers "
         f"(log-likelihood {fmt.num(bg.log_likelihood, 1)}, time unit {unit}); spend model on "
@@ -218,8 +230,11 @@ def model_caption(model: CustomerModel, unit: str) -> str:
     )
 
 
-def top_customers(model: CustomerModel, n: int = 100) -> pl.DataFrame:
-    """Return the n customers with the highest model CLV and the predictions behind it."""
+def top_customers(customers: pl.DataFrame, n: int = 100) -> pl.DataFrame:
+    """Return the n customers with the highest model CLV and the predictions behind it.
+
+    customers = `customer_values(...)`, sorted by CLV.
+    """
     names = {
         "frequency": "Repeat purchase days",
         "recency": "Recency",
@@ -230,9 +245,9 @@ def top_customers(model: CustomerModel, n: int = 100) -> pl.DataFrame:
         "expected_spend": "Expected spend per purchase",
         "clv": "Predicted value",
     }
-    first = model.customers.columns[0]
+    first = customers.columns[0]
     return (
-        model.customers.head(n)
+        customers.head(n)
         .select(first, *names)
         .with_columns(pl.col(list(names)).round(2).cast(pl.Float64))
         .rename(names)
@@ -278,3 +293,190 @@ def missing_inputs(result: UnitEconomics) -> str:
     if result.costs.cogs.startswith("none"):
         missing.append("a `cogs` property on payments (or cogs in the spend table) for margins")
     return ("To complete this page, add " + " and ".join(missing) + ".") if missing else ""
+
+
+def payment_labels(events: pl.DataFrame, suggested: list[str]) -> dict[str, str]:
+    """Return each event's label in the payment picker: how often, and with what amounts.
+
+    events = `payment_events` (event, events, priced), one row per event name.
+
+    Example:
+        >>> ev = pl.DataFrame({"event": ["pay", "open"], "events": [3, 9], "priced": [0, 0]})
+        >>> payment_labels(ev, ["pay"])["pay"]
+        'pay (suggested; 3 events, no amount)'
+    """
+    labels = {}
+    for name, n, priced in events.select("event", "events", "priced").iter_rows():
+        if not priced:
+            money = "no amount"
+        elif priced == n:
+            money = "all with an amount"
+        else:
+            money = f"{fmt.count(priced)} with an amount"
+        tag = "suggested; " if name in suggested else ""
+        labels[name] = f"{name} ({tag}{fmt.count(n)} events, {money})"
+    return labels
+
+
+def _customer_noun(spec: EconomicsSpec) -> str:
+    return "accounts" if spec.customer == ACCOUNT else "users"
+
+
+def payment_caption(result: UnitEconomics | PaymentCounts) -> str:
+    """Return what counted as a payment, what it was worth, and the conversion it gives.
+
+    Example:
+        >>> from nsm_core.economics.payments import Amounts
+        >>> from nsm_core.economics.margins import RevenueRetention
+        >>> r = RevenueRetention(0.6, None, None, 0.4, None, None, 3, 10)
+        >>> c = PaymentCounts(
+        ...     EconomicsSpec(payment_event="pay"),
+        ...     4,
+        ...     10,
+        ...     r,
+        ...     pl.DataFrame(),
+        ...     None,
+        ...     Amounts("none", 9, 0),
+        ... )
+        >>> print(payment_caption(c))
+        Payments: every 'pay' event (9); amount: none recorded, so only counts are known. 4 of 10 users paid (40.0% conversion).
+    """  # noqa: E501 - a doctest's expected output is one line
+    spec, amounts = result.spec, result.amounts
+    what = (
+        "any event with revenue ≠ 0"
+        if spec.payment_event is None
+        else f"every {spec.payment_event!r} event"
+    )
+    return (
+        f"Payments: {what} ({fmt.count(amounts.payments)}); amount: {amounts.words()}. "
+        f"{fmt.count(result.customers)} of {fmt.count(result.users)} {_customer_noun(spec)} "
+        f"paid ({fmt.pct(result.conversion, 1)} conversion)."
+    )
+
+
+def counts_headline(retention: RevenueRetention, spec: EconomicsSpec) -> str:
+    """Return what payment counts alone say: who keeps paying, and that money needs more.
+
+    Example:
+        >>> r = RevenueRetention(0.6, None, None, 0.4, None, None, 3, 10)
+        >>> print(counts_headline(r, EconomicsSpec()))
+        Of the users paying in a month, 60.0% paid again the next month (CRR), so 40.0% stop paying each month. Money numbers need an amount per payment.
+    """  # noqa: E501 - a doctest's expected output is one line
+    if retention.crr is None:
+        kept = "No complete month with paying customers yet, so no CRR."
+    else:
+        kept = (
+            f"Of the {_customer_noun(spec)} paying in a month, {fmt.pct(retention.crr, 1)} paid "
+            f"again the next month (CRR), so {fmt.pct(retention.logo_churn, 1)} stop paying "
+            "each month."
+        )
+    return f"{kept} Money numbers need an amount per payment."
+
+
+def cac_caption(acq: Acquisition) -> str:
+    """Return how CAC per month is computed and the blended CAC, in words.
+
+    Example:
+        >>> a = Acquisition(50.0, 4, 200.0, pl.DataFrame(), pl.DataFrame())
+        >>> cac_caption(a)[-44:]
+        'Blended: $200.00 ÷ 4 new customers = $50.00.'
+    """
+    return (
+        "CAC = ad spend ÷ customers whose first payment fell in that month, by first-touch "
+        f"channel. Blended: {fmt.money(acq.ad_spend)} ÷ {fmt.count(acq.new_customers)} new "
+        f"customers = {fmt.money(acq.cac)}."
+    )
+
+
+def customers_long(months: pl.DataFrame) -> pl.DataFrame:
+    """Return paying customers per month by where they came from, long, losses negative.
+
+    months = `PaymentCounts.months`; returning = paying this month, not the one before,
+    but earlier (reactivated); lost = paid the month before, not this one.
+
+    Example:
+        >>> from datetime import date
+        >>> m = pl.DataFrame(
+        ...     {
+        ...         "month_start": [date(2024, 2, 1)],
+        ...         "customers_start": [10],
+        ...         "customers_new": [3],
+        ...         "customers_retained": [6],
+        ...         "customers_lost": [4],
+        ...         "customers_end": [11],
+        ...     }
+        ... )
+        >>> customers_long(m)["customers"].to_list()
+        [3, 2, 6, -4]
+    """
+    parts = {
+        "new": pl.col("customers_new"),
+        "returning": pl.col("customers_end").cast(pl.Int64)
+        - pl.col("customers_retained")
+        - pl.col("customers_new"),
+        "retained": pl.col("customers_retained"),
+        "lost": -pl.col("customers_lost").cast(pl.Int64),
+    }
+    return months.select("month_start", **{k: v.cast(pl.Int64) for k, v in parts.items()}).unpivot(
+        list(parts), index="month_start", variable_name="movement", value_name="customers"
+    )
+
+
+def months_table(months: pl.DataFrame) -> pl.DataFrame:
+    """Return `PaymentCounts.months` with plain column names, for display and download.
+
+    Example:
+        >>> from datetime import date
+        >>> m = pl.DataFrame(
+        ...     {c: [1] for c in ("customers_start", "customers_new", "customers_retained")}
+        ...     | {"month_start": [date(2024, 2, 1)], "customers_lost": [0]}
+        ...     | {"customers_end": [2], "payments": [3]}
+        ... )
+        >>> months_table(m).columns[:2]
+        ['Month', 'Paying at the start']
+    """
+    return months.select(
+        pl.col("month_start").alias("Month"),
+        pl.col("customers_start").alias("Paying at the start"),
+        pl.col("customers_new").alias("New"),
+        pl.col("customers_retained").alias("Paid again"),
+        pl.col("customers_lost").alias("Stopped paying"),
+        pl.col("customers_end").alias("Paying in the month"),
+        pl.col("payments").alias("Payments"),
+    )
+
+
+def p_alive_bins(customers: pl.DataFrame, bins: int = 20) -> pl.DataFrame:
+    """Return the P(alive) histogram: (p_from, p_to, customers), every bin, empty ones too.
+
+    Binned here so the chart sends `bins` rows to the browser, not one per customer.
+
+    Example:
+        >>> p_alive_bins(pl.DataFrame({"p_alive": [0.01, 0.02, 1.0]}), 4)["customers"].to_list()
+        [2, 0, 0, 1]
+    """
+    edges = pl.DataFrame({"bin": pl.int_range(bins, eager=True)})
+    counts = customers.group_by(
+        bin=(pl.col("p_alive") * bins).floor().clip(0, bins - 1).cast(pl.Int64)
+    ).agg(customers=pl.len().cast(pl.Int64))
+    return (
+        edges.join(counts, on="bin", how="left")
+        .select(
+            p_from=pl.col("bin") / bins,
+            p_to=(pl.col("bin") + 1) / bins,
+            customers=pl.col("customers").fill_null(0),
+        )
+        .sort("p_from")
+    )
+
+
+def assumed_note(amounts: Amounts) -> str:
+    """Return the caption sentence marking money that rests on an assumed amount ("" if none).
+
+    Example:
+        >>> assumed_note(Amounts("assumed", 5, 0, 9.0))
+        ' Money here rests on the assumed $9.00 per payment.'
+    """
+    if amounts.kind != "assumed":
+        return ""
+    return f" Money here rests on the assumed {fmt.money(amounts.per_payment)} per payment."

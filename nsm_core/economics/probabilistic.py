@@ -35,11 +35,21 @@ MODEL_FORMULA: Final = "LTV = GM% × [first order + E[M] × Σ_k ΔE[X](month k)
 
 @dataclass(frozen=True, slots=True)
 class CustomerModel:
-    """The two fitted models and the per-customer predictions they give."""
+    """The two fitted models and the gross margin their money predictions are taken at.
+
+    Per-customer predictions come from `customer_values(rfm, model.models, ...)`, asked for
+    only where they are shown: they cost a pass per month of the horizon over every
+    customer, which the LTV alone does not need.
+    """
 
     bgnbd: BGNBD
     gamma_gamma: GammaGamma
-    customers: pl.DataFrame  # customer, frequency, recency, T, monetary_value, p_alive, ...
+    gross_margin: float
+
+    @property
+    def models(self) -> tuple[BGNBD, GammaGamma]:
+        """Return (BG/NBD, Gamma-Gamma), as `customer_values` takes them."""
+        return self.bgnbd, self.gamma_gamma
 
 
 def _units_per_month(spec: EconomicsSpec) -> float:
@@ -98,16 +108,20 @@ def _new_customer_value(
 
 
 def model_ltv(
-    rfm: pl.DataFrame, gross_margin: float, spec: EconomicsSpec
+    rfm: pl.DataFrame,
+    gross_margin: float,
+    spec: EconomicsSpec,
+    models: tuple[BGNBD, GammaGamma] | None = None,
 ) -> tuple[LTVEstimate, CustomerModel]:
     """Return the BG/NBD × Gamma-Gamma LTV of a new customer and the fitted customer model.
 
-    rfm = `rfm_summary(...)` collected (with first_value). See the module docstring.
+    rfm = `rfm_summary(...)` collected (with first_value); models = the two models already
+    fitted to it (`fit_models(rfm)`), None to fit them here. See the module docstring.
 
     Raises:
         DataError: when the models cannot be fitted (too few repeat buyers).
     """
-    bg, gg = fit_models(rfm)
+    bg, gg = fit_models(rfm) if models is None else models
     first = float(rfm["first_value"].mean())
     point = _new_customer_value(
         np.array([[bg.r, bg.alpha, bg.a, bg.b]]), np.array([[gg.p, gg.q, gg.gamma]]), first, spec
@@ -135,7 +149,7 @@ def model_ltv(
         f"{spec.discount_rate:.1%} a month; interval from parameter uncertainty.",
         warnings=warnings,
     )
-    return estimate, CustomerModel(bg, gg, customer_values(rfm, (bg, gg), gross_margin, spec))
+    return estimate, CustomerModel(bg, gg, gross_margin)
 
 
 def _model_warnings(bg: BGNBD, gg: GammaGamma) -> tuple[str, ...]:

@@ -31,6 +31,8 @@ class EconomicsSpec:
         customer: column identifying a customer (user_id; account_id for B2B).
         channel: property holding the acquisition channel (first touch is used).
         payment_event: event that counts as a payment; None = any event with revenue ≠ 0.
+        amount_per_payment: what each payment is worth when the payments carry no amount
+            (an assumption the user types); None = use the recorded revenue only.
         revenue_net: True when revenue is what customers paid (discounts already taken off);
             False when it is list price, so net revenue = revenue - discount.
         gross_margin: gross margin (0-1) to assume when neither events nor the spend table
@@ -47,6 +49,7 @@ class EconomicsSpec:
     customer: str = USER
     channel: str = "channel"
     payment_event: str | None = None
+    amount_per_payment: float | None = None
     revenue_net: bool = True
     gross_margin: float | None = None
     horizon_months: int = 24
@@ -56,6 +59,25 @@ class EconomicsSpec:
     rfm_unit: TimeUnit = "week"
     n_boot: int = 200
     seed: int = 42
+
+    def stage1(self) -> "EconomicsSpec":
+        """Return the spec with only what stage 1 reads: the cache key of the payment tables.
+
+        Stage 1 (payments per customer-month, customers, RFM) depends on who the customer
+        is, the channel, what a payment is and what it is worth; every other field only
+        changes stage 2, so changing it must not recompute the tables.
+
+        Example:
+            >>> EconomicsSpec(horizon_months=6).stage1() == EconomicsSpec().stage1()
+            True
+        """
+        return EconomicsSpec(
+            customer=self.customer,
+            channel=self.channel,
+            payment_event=self.payment_event,
+            amount_per_payment=self.amount_per_payment,
+            rfm_unit=self.rfm_unit,
+        )
 
 
 def is_payment(spec: EconomicsSpec) -> pl.Expr:

@@ -1,20 +1,30 @@
 """Revenue scenarios: compare plans with and without high-value moments, and how sure we are.
 
 `compare(scenarios, months)` is the DESIGN.md entry point; `monthly` gives the series,
-`band`, `simulate` and `sensitivity` the uncertainty, `to_json`/`to_token` the sharing.
+`band`, `simulate` and `sensitivity` the uncertainty, `to_json`/`to_token` the sharing;
+`value` says which value per moment is used and where it came from, `base_revenue` what
+the data earn a month today.
 """
 
+from nsm_core.scenarios import value
+from nsm_core.scenarios.base import BaseRevenue, base_revenue
 from nsm_core.scenarios.model import (
     MAX_MONTHS,
     MAX_SCENARIOS,
+    MAX_THRESHOLD,
+    MAX_WINDOW,
     PRESETS,
+    VALUE_MODES,
     Plan,
     Preset,
     Scenario,
+    Valuation,
+    ValueMode,
     check,
     compare,
     monthly,
     reference_value,
+    with_base,
     with_value,
 )
 from nsm_core.scenarios.share import (
@@ -24,6 +34,7 @@ from nsm_core.scenarios.share import (
     to_frame,
     to_json,
     to_token,
+    value_column,
 )
 from nsm_core.scenarios.uncertainty import (
     INPUT_LABELS,
@@ -39,7 +50,6 @@ from nsm_core.scenarios.words import (
     band_table,
     comparison_caption,
     comparison_table,
-    moment_options,
     simulation_caption,
     tornado_caption,
 )
@@ -48,15 +58,22 @@ __all__ = [
     "INPUT_LABELS",
     "MAX_MONTHS",
     "MAX_SCENARIOS",
+    "MAX_THRESHOLD",
+    "MAX_WINDOW",
     "PRESETS",
+    "VALUE_MODES",
+    "BaseRevenue",
     "Plan",
     "Preset",
     "Scenario",
     "SensitivitySpec",
     "SimulationResult",
     "SimulationSpec",
+    "Valuation",
+    "ValueMode",
     "band",
     "band_table",
+    "base_revenue",
     "check",
     "compare",
     "comparison_caption",
@@ -64,7 +81,6 @@ __all__ = [
     "from_frame",
     "from_json",
     "from_token",
-    "moment_options",
     "monthly",
     "reference_value",
     "sensitivity",
@@ -75,5 +91,8 @@ __all__ = [
     "to_token",
     "tornado_caption",
     "typed_value",
+    "value",
+    "value_column",
+    "with_base",
     "with_value",
 ]

@@ -12,8 +12,8 @@ Scenario 0 (the first) is the reference the others are compared with.
 """
 
 import math
-from dataclasses import dataclass, replace
-from typing import Final
+from dataclasses import dataclass, field, replace
+from typing import Final, Literal, TypeAlias
 
 import polars as pl
 
@@ -22,6 +22,11 @@ from nsm_core.schema import DataError
 MAX_MONTHS: Final = 120
 MAX_SCENARIOS: Final = 20
 MAX_NAME: Final = 60
+MAX_EVENT: Final = 200
+MAX_THRESHOLD: Final = 50
+MAX_WINDOW: Final = 30
+ValueMode: TypeAlias = Literal["typed", "data"]
+VALUE_MODES: Final[tuple[ValueMode, ...]] = ("typed", "data")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,11 +83,66 @@ class Scenario:
 
 
 @dataclass(frozen=True, slots=True)
+class Valuation:
+    """How a high-value moment is valued: typed in (± a margin) or estimated from the data.
+
+    mode "typed": each scenario's own value per moment, ± `plus_minus` for the range of
+    outcomes. mode "data": the adjusted revenue lift of users who did `event` at least
+    `threshold` times in their first `window_days` days (None = not picked yet).
+    """
+
+    mode: ValueMode = "typed"
+    plus_minus: float = 5.0
+    event: str | None = None
+    threshold: int = 1
+    window_days: int = 7
+
+    def __post_init__(self) -> None:
+        """Reject what no valuation can be (it may come from a shared link)."""
+        whole = (self.threshold, self.window_days)
+        if any(isinstance(v, bool) or not isinstance(v, int) for v in whole):
+            raise DataError("The moment's threshold and window must be whole numbers.")
+        problems = [
+            self.mode not in VALUE_MODES and f"mode must be one of {', '.join(VALUE_MODES)}",
+            not (math.isfinite(self.plus_minus) and self.plus_minus >= 0)
+            and "the ± margin must be a number of 0 or more",
+            self.event is not None
+            and not 0 < len(self.event) <= MAX_EVENT
+            and f"the event name must have 1 to {MAX_EVENT} characters",
+            not 1 <= self.threshold <= MAX_THRESHOLD
+            and f"the threshold must be 1 to {MAX_THRESHOLD} times",
+            not 1 <= self.window_days <= MAX_WINDOW
+            and f"the window must be 1 to {MAX_WINDOW} days",
+        ]
+        wrong = [p for p in problems if p]
+        if wrong:
+            raise DataError(f"The value per moment is not usable: {'; '.join(wrong)}.")
+
+    @property
+    def outcome_window(self) -> tuple[int, int]:
+        """Return the own days over which revenue is measured: after the moment window.
+
+        Days 8–35 as on the High-value moments page, moved later for longer windows so the
+        revenue cannot come before the moment.
+
+        Example:
+            >>> Valuation(window_days=7).outcome_window, Valuation(window_days=30).outcome_window
+            ((8, 35), (30, 37))
+        """
+        return max(8, self.window_days), max(35, self.window_days + 7)
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
-    """Scenarios side by side over one horizon (hashable: a cache key and what gets shared)."""
+    """Scenarios side by side over one horizon (hashable: a cache key and what gets shared).
+
+    `valuation` says how the moments are valued, so a saved file or a link restores the
+    value the comparison used, not only the numbers typed in the table.
+    """
 
     scenarios: tuple[Scenario, ...]
     months: int
+    valuation: Valuation = field(default_factory=Valuation)
 
     def __post_init__(self) -> None:
         """Check the horizon, the number of scenarios and that names are unique."""
@@ -126,6 +186,18 @@ def with_value(scenarios: list[Scenario], value: float) -> list[Scenario]:
         [9.5]
     """
     return [replace(s, value_per_moment=value) if s.moments_per_month else s for s in scenarios]
+
+
+def with_base(plan: Plan, base_per_month: float) -> Plan:
+    """Return the plan with every scenario's base revenue per month set to `base_per_month`.
+
+    Example:
+        >>> plan = Plan((Scenario("A", 1.0), Scenario("B", 2.0, 3, 4.0)), 2)
+        >>> [s.base_revenue_per_month for s in with_base(plan, 9.0).scenarios]
+        [9.0, 9.0]
+    """
+    scenarios = tuple(replace(s, base_revenue_per_month=base_per_month) for s in plan.scenarios)
+    return replace(plan, scenarios=scenarios)
 
 
 def reference_value(scenarios: list[Scenario]) -> float:

@@ -4,6 +4,7 @@ import polars as pl
 
 from nsm_core import fmt
 from nsm_core.scenarios.uncertainty import SimulationSpec
+from nsm_core.scenarios.value import ValueUsed
 
 
 def _money(x: float) -> str:
@@ -95,13 +96,22 @@ def tornado_caption(table: pl.DataFrame, outcome: str) -> str:
     )
 
 
-def comparison_table(table: pl.DataFrame) -> pl.DataFrame:
+def comparison_table(table: pl.DataFrame, used: ValueUsed | None = None) -> pl.DataFrame:
     """Return the comparison with plain-language column names, money rounded to cents.
 
+    With `used` (the value per moment the comparison used), each scenario with moments also
+    shows where its value came from, the ends of its interval (the value shifted by the
+    interval's distances from the point, as `band` does) and the users behind an estimate.
+
     Example:
-        >>> from nsm_core.scenarios import Scenario, compare
-        >>> comparison_table(compare([Scenario("A", 1.0)], 2)).columns[:3]
-        ['Scenario', 'Months', 'Base revenue']
+        >>> from nsm_core.scenarios import Scenario, compare, typed_value
+        >>> from nsm_core.scenarios.value import ValueUsed
+        >>> plan = [Scenario("A", 1.0), Scenario("B", 0.0, 1, 2.0)]
+        >>> used = ValueUsed(typed_value(2.0, 0.5), "typed in (± $0.50)", False)
+        >>> comparison_table(compare(plan, 2), used).select(
+        ...     "Value per moment", "Value source", "Value per moment, low end"
+        ... ).rows()
+        [(0.0, None, None), (2.0, 'typed in (± $0.50)', 1.5)]
     """
     first = table["scenario"][0]
     names = {
@@ -120,25 +130,39 @@ def comparison_table(table: pl.DataFrame) -> pl.DataFrame:
         "roi": "Return on extra cost",
     }
     money = [c for c in names if c not in ("scenario", "months", "moments", "roi")]
-    return table.with_columns(
+    shown = table.with_columns(
         pl.col(money).round(2), pl.col("moments").round(1), pl.col("roi").round(3)
     ).rename(names)
+    if used is None:
+        return shown
+    return shown.with_columns(_provenance(table, used)).select(
+        *list(names.values())[:5], *PROVENANCE, *list(names.values())[5:]
+    )
 
 
-def moment_options(ranked: pl.DataFrame, events: list[str]) -> tuple[list[str], int]:
-    """Return events to offer as the moment, best-ranked first, and the top one's threshold.
+PROVENANCE = (
+    "Value source",
+    "Value per moment, low end",
+    "Value per moment, high end",
+    "Users behind the value",
+)
 
-    ranked = the Moments analysis table (event, threshold, best first); events = every event.
 
-    Example:
-        >>> ranked = pl.DataFrame({"event": ["fav", "fav", "open"], "threshold": [2, 1, 5]})
-        >>> moment_options(ranked, ["open", "pay", "fav"])
-        (['fav', 'open', 'pay'], 2)
-    """
-    best = ranked["event"].unique(maintain_order=True).to_list()
-    ordered = [e for e in best if e in events] + [e for e in events if e not in best]
-    top = ranked.filter(pl.col("event") == ordered[0])["threshold"] if ordered else []
-    return ordered, int(top[0]) if len(top) else 1
+def _provenance(table: pl.DataFrame, used: ValueUsed) -> list[pl.Expr]:
+    est = used.estimate
+    moments = table["moments"] > 0
+    value = table["value_per_moment"]
+    users = est.n if used.estimated else None
+    columns = (
+        pl.Series([used.source] * table.height, dtype=pl.String),
+        (value - (est.value - est.ci_low)).round(2),
+        (value + (est.ci_high - est.value)).round(2),
+        pl.Series([users] * table.height, dtype=pl.Int64),
+    )
+    return [
+        pl.when(pl.lit(moments)).then(pl.lit(c)).alias(name)
+        for c, name in zip(columns, PROVENANCE, strict=True)
+    ]
 
 
 def band_table(band: pl.DataFrame) -> pl.DataFrame:
