@@ -56,3 +56,12 @@ def test_every_registered_page_exists_and_every_page_is_registered():
 def test_no_unsafe_html():
     for path in [ROOT / "app.py", *ROOT.glob("app_pages/*.py"), *ROOT.glob("components/*.py")]:
         assert not re.search(r"unsafe_allow_html\s*=\s*True", path.read_text("utf-8")), path
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "nsm_core" / "charts").glob("*.py")), ids=str)
+def test_charts_read_in_dark_mode(path):
+    # White fills and black rules vanish on one of the two themes; text on a filled cell
+    # is the one exception, and says so on its line.
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if re.search(r"[\"'](white|black)[\"']", line):
+            assert "on its cell" in line, f"{path.name}:{number}: {line.strip()}"

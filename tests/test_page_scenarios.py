@@ -362,12 +362,7 @@ def test_switching_to_data_mode_runs_no_moment_ranking(monkeypatch):
     assert not ranked
 
 
-@pytest.mark.parametrize("sample", ["meals", "teams", "cdnow"])
-def test_scenarios_page_sweeps_clean(sample):
-    result = sweep(open_page(PAGE, sample))
-    assert not result.findings, "\n".join(map(str, result.findings))
-
-
+@pytest.mark.sweep
 def test_scenarios_page_sweeps_clean_on_an_upload_without_revenue():
     result = sweep(upload(open_page(PAGE, "meals"), "ratings.csv", no_revenue_csv()))
     assert not result.findings, "\n".join(map(str, result.findings))

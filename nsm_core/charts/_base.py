@@ -9,6 +9,8 @@ import polars as pl
 HEIGHT: Final = 320
 # Readable on Streamlit's light and dark backgrounds alike (marks that are not data colours).
 NEUTRAL: Final = "#868e96"
+# A hollow point: no fill, so it reads on either background (white would not, in dark mode).
+HOLLOW: Final = alt.value("transparent")
 BAR_PX: Final = 24
 PALETTE: Final = (
     "#3b5bdb",
@@ -141,8 +143,7 @@ def progress_line(
         tooltip=tooltip,
         **({"detail": alt.Detail(f"{series}:N")} if series else {}),
     )
-    hollow = alt.value("transparent")
-    fill = alt.condition("datum.complete", hue, hollow)
+    fill = alt.condition("datum.complete", hue, HOLLOW)
     return alt.layer(
         base.transform_filter("datum.complete").mark_line(),
         base.transform_filter("datum._tail").mark_line(strokeDash=[5, 4], opacity=0.7),

@@ -5,7 +5,7 @@ from typing import Final
 import altair as alt
 import polars as pl
 
-from nsm_core.charts._base import FORMAT, IN_PROGRESS, NEUTRAL, PALETTE, titled, with_tail
+from nsm_core.charts._base import FORMAT, HOLLOW, IN_PROGRESS, NEUTRAL, PALETTE, titled, with_tail
 
 UP: Final = "#d3f9d8"
 DOWN: Final = "#ffe3e3"
@@ -165,7 +165,7 @@ def sparklines_chart(history: pl.DataFrame, *, columns: int = 2) -> alt.FacetCha
             alt.Tooltip("complete:N", title="Period complete"),
         ],
     )
-    hollow = alt.condition("datum.complete", alt.value(PALETTE[0]), alt.value("transparent"))
+    hollow = alt.condition("datum.complete", alt.value(PALETTE[0]), HOLLOW)
     layers = alt.layer(
         base.transform_filter("datum.complete").mark_line(color=PALETTE[0]),
         base.transform_filter("datum._tail").mark_line(color=PALETTE[0], strokeDash=[3, 3]),

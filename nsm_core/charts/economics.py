@@ -62,7 +62,9 @@ def ltv_curve_chart(curve: pl.DataFrame, cac: float | None) -> alt.LayerChart:
     )
     line = base.mark_line(color=PALETTE[0])
     points = base.mark_point(filled=True, color=PALETTE[0]).encode(
-        fill=alt.condition("datum.source == 'observed'", alt.value(PALETTE[0]), alt.value("white"))
+        fill=alt.condition(
+            "datum.source == 'observed'", alt.value(PALETTE[0]), alt.value("transparent")
+        )
     )
     layers = [line, points]
     if cac is not None:
@@ -75,8 +77,8 @@ def ltv_curve_chart(curve: pl.DataFrame, cac: float | None) -> alt.LayerChart:
     chart = alt.layer(*layers)
     return titled(
         chart,
-        "Cumulative gross profit per acquired customer",
-        "Filled: observed; hollow: fitted curve; dashed: CAC",
+        "Gross profit per customer, to date",
+        "Cumulative, per acquired customer. Filled: observed; hollow: fitted curve; dashed: CAC",
     )
 
 

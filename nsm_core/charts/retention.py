@@ -146,13 +146,14 @@ def heatmap(
         .mark_text(fontSize=10, opacity=_fits(columns))
         .encode(
             text=alt.Text(f"{value}:Q", format=".0%"),
-            color=alt.condition(dark, alt.value("white"), alt.value("black")),
+            color=alt.condition(dark, alt.value("white"), alt.value("black")),  # on its cell
         )
     )
     size = alt.Chart(sizes).encode(
         x=x, y=y, tooltip=[alt.Tooltip("cohort_size:Q", title="Cohort size", format=",")]
     )
-    size_text = size.mark_text(fontSize=10, opacity=_fits(columns), color="white").encode(
+    on_fill = "white"  # on its cell: the dark SIZE_FILL, in either theme
+    size_text = size.mark_text(fontSize=10, opacity=_fits(columns), color=on_fill).encode(
         text=alt.Text("cohort_size:Q", format=",")
     )
     blank = "not complete yet" if value == "rate" else f"not complete, or no {period}-0 revenue"

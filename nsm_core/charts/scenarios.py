@@ -3,7 +3,7 @@
 import altair as alt
 import polars as pl
 
-from nsm_core.charts._base import FORMAT, PALETTE, colour_scale, titled
+from nsm_core.charts._base import FORMAT, NEUTRAL, PALETTE, colour_scale, titled
 
 _MONEY = FORMAT["money"]
 _SOURCES = {"base_revenue": "Base revenue", "moment_revenue": "Moment revenue"}
@@ -153,7 +153,7 @@ def tornado_chart(data: pl.DataFrame, outcome: str) -> alt.LayerChart:
             ],
         )
     )
-    rule = alt.Chart(data.head(1)).mark_rule(color="black").encode(x="expected:Q")
+    rule = alt.Chart(data.head(1)).mark_rule(color=NEUTRAL).encode(x="expected:Q")
     return titled(
         alt.layer(bars, rule),
         "What moves the outcome most",
