@@ -94,13 +94,14 @@ def lifecycle_sql(period: str) -> str:
                     count(*) FILTER (prev < p - 1) AS resurrected FROM s GROUP BY p),
     loss AS (SELECT p + 1 AS p, count(*) AS dormant FROM s
              WHERE nxt IS NULL OR nxt > p + 1 GROUP BY 1),
-    b AS (SELECT min({number}) AS first, max({number}) AS last FROM ev),
-    g AS (SELECT unnest(range(first, last + 1)) AS p, last FROM b)
+    b AS (SELECT min({number}) AS first, max({number}) AS last,
+                 {_number(period, f"(epoch_us(max(ts)) + {DAY_US})")} AS open FROM ev),
+    g AS (SELECT unnest(range(first, last + 1)) AS p, open FROM b)
     SELECT g.p, coalesce(new, 0) AS new, coalesce(retained, 0) AS retained,
         coalesce(resurrected, 0) AS resurrected, coalesce(dormant, 0) AS dormant,
         coalesce(new, 0) + coalesce(retained, 0) + coalesce(resurrected, 0) AS active,
         CASE WHEN dormant > 0 THEN (coalesce(new, 0) + coalesce(resurrected, 0)) / dormant END,
-        g.last > g.p AS complete
+        g.p < g.open AS complete  -- the data reach the period's last day
     FROM g LEFT JOIN gain USING (p) LEFT JOIN loss USING (p) ORDER BY g.p
     """
 

@@ -74,7 +74,10 @@ def test_hand_worked_weeks(kind):
         (1, 0, 1, 1, 2),
     ]
     assert out["quick_ratio"].to_list() == [None, None, 0.0, 2.0]
-    assert out["complete"].to_list() == [True, True, True, False]
+    # The data reach Sunday 2 Feb, the last day of week 4: every week is complete.
+    assert out["complete"].to_list() == [True, True, True, True]
+    cut = lifecycle(frame(HAND[:-1]), period="week")  # ends Monday 27 Jan
+    assert cut["complete"].to_list() == [True, True, True, False]
 
 
 def test_activity_event_and_first_period_over_whole_upload():

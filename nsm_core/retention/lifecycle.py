@@ -16,7 +16,7 @@ Identity: active(p) − active(p−1) = new(p) + resurrected(p) − dormant(p).
 import polars as pl
 
 from nsm_core._types import FrameT, Period
-from nsm_core.periods import period_number, period_start
+from nsm_core.periods import first_open_period, period_number, period_start
 from nsm_core.retention._base import Unit, active_periods, as_unit
 from nsm_core.schema import TS, USER
 
@@ -71,6 +71,7 @@ def lifecycle(
     bounds = lazy.select(
         first=period_number(pl.col(TS).min(), period),
         last=period_number(pl.col(TS).max(), period),
+        open=first_open_period(pl.col(TS).max(), period),
     )
     states = _states(active_periods(as_unit(lazy, unit), period, event)).cache()
     gain = states.group_by("p").agg(
@@ -87,7 +88,7 @@ def lifecycle(
             p=pl.int_range(
                 pl.col("first").first().fill_null(0), pl.col("last").first().fill_null(-1) + 1
             ),
-            last=pl.col("last").first(),
+            open=pl.col("open").first(),
         )
         .join(gain, on="p", how="left")
         .join(loss, on="p", how="left")
@@ -100,7 +101,7 @@ def lifecycle(
             quick_ratio=pl.when(pl.col("dormant") > 0).then(
                 (pl.col("new") + pl.col("resurrected")) / pl.col("dormant")
             ),
-            complete=pl.col("last") > pl.col("p"),
+            complete=pl.col("p") < pl.col("open"),
         )
     )
     return out if isinstance(events, pl.LazyFrame) else out.collect()

@@ -16,7 +16,7 @@ import polars as pl
 
 from nsm_core import fmt
 from nsm_core._types import FrameT
-from nsm_core.periods import day_number, period_number, period_start
+from nsm_core.periods import day_number, first_open_period, period_number, period_start
 from nsm_core.retention._base import Unit, as_unit, named
 from nsm_core.schema import TS, USER
 
@@ -120,7 +120,7 @@ def power_users(
         [(1, 2, 1.0), (2, 1, 0.3333333333333333), (3, 0, 0.0)]
     """
     lazy = events.lazy()
-    last = lazy.select(last=period_number(pl.col(TS).max(), window))
+    last = lazy.select(open=first_open_period(pl.col(TS).max(), window))
     days = _active_days(as_unit(lazy, unit), event)
     date = pl.col("day").cast(pl.Int32).cast(pl.Date)
     per_user = days.group_by(USER, w=period_number(date, window)).agg(k=pl.len())
@@ -146,7 +146,7 @@ def power_users(
             users="users",
             share=pl.col("users") / pl.col("total"),
             share_at_least=pl.col("at_least") / pl.col("total"),
-            complete=pl.col("last") > pl.col("w"),
+            complete=pl.col("w") < pl.col("open"),
         )
     )
     return out if isinstance(events, pl.LazyFrame) else out.collect()
