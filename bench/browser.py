@@ -56,11 +56,18 @@ def segmented(label: str, option: str) -> Action:
     return ready
 
 
+def _choose_typing(page: object, label: str, option: str) -> None:
+    """Open the select box `label` and type `option`, so a long list shows it."""
+    box = page.get_by_role("combobox", name=label).first
+    box.click()
+    box.fill(option)
+
+
 def select(label: str, option: str) -> Action:
     """Open the select box labelled `label` and pick `option`."""
 
     def ready(page: object) -> Callable[[], None]:
-        page.get_by_role("combobox", name=label).first.click()
+        _choose_typing(page, label, option)
         return page.get_by_role("option", name=option, exact=True).click
 
     return ready
@@ -74,6 +81,17 @@ def slide(label: str, fraction: float) -> Action:
         box = track.bounding_box()
         x, y = box["x"] + box["width"] * fraction, box["y"] + box["height"] / 2
         return lambda: page.mouse.click(x, y)
+
+    return ready
+
+
+def submit_with(label: str, option: str, button: str) -> Action:
+    """Pick `option` in the form's select box `label`, then click the form's `button`."""
+
+    def ready(page: object) -> Callable[[], None]:
+        _choose_typing(page, label, option)
+        page.get_by_role("option", name=option, exact=True).click()
+        return page.get_by_role("button", name=button).click
 
     return ready
 
@@ -99,6 +117,11 @@ INTERACTIONS: Final = (
         "Scenarios: value per moment estimated from the data",
         "Scenarios",
         segmented("Value per moment", "Estimated from the data"),
+    ),
+    Interaction(
+        "Scenarios: value a moment from the data (pick, compare)",
+        "Scenarios",
+        submit_with("High-value moment (event)", "event_03", "Compare scenarios"),
     ),
     Interaction("Unit economics: first open", "Unit economics"),
     Interaction(
@@ -130,22 +153,36 @@ WATCH_JS: Final = """() => {
     window.__watching = true;
   }
 }"""
-RERUN_DONE_JS: Final = """() => {
+# Settled: a rerun has run, the app has been idle for QUIET_MS (a rerun the page starts
+# itself, after a submit, counts too), and the page is drawn; the first moment it was drawn
+# after the last state change is kept as the end of the wait.
+QUIET_MS: Final = 250
+SETTLED_JS: Final = (
+    """(quiet) => {
   const s = window.__states;
-  return s.some((x) => x[0] === 'running') && s[s.length - 1][0] === 'notRunning';
+  if (!s.some((x) => x[0] === 'running')) return false;
+  const last = s[s.length - 1];
+  if (last[0] !== 'notRunning') { window.__drawn = null; return false; }
+  const drawn = ("""
+    + DONE_JS
+    + """)();
+  if (drawn && (window.__drawn == null || window.__drawn < last[1])) {
+    window.__drawn = performance.now();
+  }
+  return window.__drawn != null && performance.now() - last[1] > quiet;
 }"""
-SCRIPT_END_JS: Final = "() => (window.__states.at(-1)[1] - window.__t0) / 1000"
-SINCE_JS: Final = "() => (performance.now() - window.__t0) / 1000"
+)
+ENDS_JS: Final = """() => [
+  (window.__states.at(-1)[1] - window.__t0) / 1000, (window.__drawn - window.__t0) / 1000]"""
 
 
 def _timed(page: object, final: Callable[[], None]) -> Wait:
-    """Return the wait from `final()` (a click) until its rerun has fully rendered."""
+    """Return the wait from `final()` (a click) until its reruns have fully rendered."""
     page.evaluate(WATCH_JS)
     final()
-    page.wait_for_function(RERUN_DONE_JS, timeout=180_000, polling="raf")
-    script = page.evaluate(SCRIPT_END_JS)
-    page.wait_for_function(DONE_JS, timeout=180_000, polling="raf")
-    return Wait(page.evaluate(SINCE_JS), script)
+    page.wait_for_function(SETTLED_JS, arg=QUIET_MS, timeout=180_000, polling="raf")
+    script, drawn = page.evaluate(ENDS_JS)
+    return Wait(max(drawn, script), script)
 
 
 def _open(page: object, title: str) -> Wait:
