@@ -174,4 +174,9 @@ def _covariance(objective: Objective, at: Array) -> Covariance | None:
     if not np.isfinite(hessian).all() or np.linalg.eigvalsh(hessian).min() <= 0:
         return None
     cov = np.linalg.inv(hessian)
+    cov = (cov + cov.T) / 2
+    # An ill-conditioned Hessian (parameters at their bounds) inverts to a matrix that is
+    # not positive definite in floating point: no interval can be drawn from it.
+    if np.linalg.eigvalsh(cov).min() <= 0:
+        return None
     return tuple(tuple(float(v) for v in row) for row in cov)

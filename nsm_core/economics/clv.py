@@ -190,8 +190,11 @@ def expected_purchases(params: Array, t: Array | float) -> Array:
     p = np.asarray(params, dtype=float)
     r, alpha, a, b = (p[..., i : i + 1] for i in range(4))
     t = np.asarray(t, dtype=float)
-    head = (a + b - 1) / (a - 1)
-    out = head * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, t / (alpha + t)))
+    # A degenerate fit (every customer paid once: a → 1, parameters at their bounds) gives
+    # NaN here, which the caller reports as "no model LTV"; numpy need not warn about it.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        head = (a + b - 1) / (a - 1)
+        out = head * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, t / (alpha + t)))
     return out[0] if p.ndim == 1 else out
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 
 from nsm_core.economics import _boot
+from nsm_core.economics._likelihood import LOG_BOUND
 from nsm_core.economics.clv import (
     BGNBD,
     GammaGamma,
@@ -91,7 +92,9 @@ def _draws(mean: tuple[float, ...], cov: tuple | None, n: int, seed: int) -> np.
     if cov is None:
         return np.tile(np.asarray(mean), (n, 1))
     rng = np.random.default_rng(seed)
-    return np.exp(rng.multivariate_normal(np.log(mean), np.asarray(cov), n))
+    logs = rng.multivariate_normal(np.log(mean), np.asarray(cov), n)
+    # Draws stay inside the space the fit searched (e^±LOG_BOUND), so none overflows.
+    return np.exp(np.clip(logs, -LOG_BOUND, LOG_BOUND))
 
 
 def _new_customer_value(
