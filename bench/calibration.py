@@ -123,11 +123,12 @@ def study(n_worlds: int = WORLDS, workers: int = WORKERS, oracle: bool = False) 
         return pl.concat(list(pool.map(task, range(n_worlds), chunksize=4)))
 
 
-def _flags(rows: pl.DataFrame) -> pl.DataFrame:
+def _flags(rows: pl.DataFrame, leave_out: tuple[str, ...]) -> pl.DataFrame:
     """Return `rows` with judged, zero, called and covers (ci holds the truth) columns."""
     truth = pl.col("ate_pp") / 100
+    judged = (pl.col("verdict") != moments.NOT_ENOUGH) & pl.col("ate_pp").is_not_null()
     return rows.with_columns(
-        judged=(pl.col("verdict") != moments.NOT_ENOUGH) & pl.col("ate_pp").is_not_null(),
+        judged=judged & ~pl.col("role").is_in(leave_out),
         zero=pl.col("role").is_in(worlds.ZERO_EFFECT),
         called=pl.col("verdict").is_in([moments.DRIVER, moments.HARMFUL]),
         covers=(pl.col("ci_low") <= truth) & (truth <= pl.col("ci_high")),
@@ -155,9 +156,9 @@ def _rates(frame: pl.DataFrame, by: str) -> pl.DataFrame:
     )
 
 
-def summarise(rows: pl.DataFrame) -> Calibration:
-    """Return the calibration summary of `study` rows."""
-    frame = _flags(rows)
+def summarise(rows: pl.DataFrame, leave_out: tuple[str, ...] = ()) -> Calibration:
+    """Return the calibration summary of `study` rows, candidates of `leave_out` roles unjudged."""
+    frame = _flags(rows, leave_out)
     judged = frame.filter("judged")
     zero = judged.filter("zero")
     events = zero.group_by("world", "event").agg(pl.col("called").any())
@@ -223,7 +224,7 @@ def calibration(
     summary, since what confounds them is their leader, an event the oracle is not given.
     """
     found = study(n_worlds, workers, oracle)
-    return summarise(found.filter(pl.col("role") != "follower") if oracle else found)
+    return summarise(found, ("follower",) if oracle else ())
 
 
 def rows(result: Calibration, seconds: float) -> list[Row]:
