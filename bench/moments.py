@@ -1,11 +1,9 @@
-"""High-value moments: discovery at 100k users, the per-user list, stage 1 vs DuckDB, CI coverage.
+"""High-value moments: discovery at 100k users, the per-user list, stage 1 vs DuckDB.
 
 python -m bench --only moments
-python -m bench.moments --coverage 200      # only the coverage check, printed
+(The verdicts' false positives and the intervals' coverage: bench/calibration.py.)
 """
 
-import argparse
-import time
 from typing import Final
 
 import numpy as np
@@ -62,19 +60,6 @@ def world(seed: int, n_users: int = 2_000, tau: float = TAU) -> pl.DataFrame:
     )
 
 
-def covers(seed: int, tau: float = TAU) -> tuple[bool, float]:
-    """Return (CI covers tau, estimated lift) for the "cause" moment in world `seed`."""
-    spec = moments.MomentSpec(thresholds=(1,), candidates=("cause",), bootstrap=400, seed=seed)
-    row = moments.analyse(world(seed, tau=tau), spec).table.row(0, named=True)
-    return bool(row["ci_low"] <= tau <= row["ci_high"]), float(row["lift"])
-
-
-def coverage(worlds: int = 200) -> tuple[float, float]:
-    """Return (share of worlds whose 95% CI covers the planted effect, mean lift)."""
-    results = [covers(seed) for seed in range(worlds)]
-    return float(np.mean([c for c, _ in results])), float(np.mean([lift for _, lift in results]))
-
-
 def _spec() -> moments.MomentSpec:
     return moments.MomentSpec(confounders=("channel", *moments.ACTIVITY), segments=("channel",))
 
@@ -118,27 +103,4 @@ def run(sizes: list[int]) -> list[Row]:
     ours = best_of(lambda: _stage1_polars(events), repeat=2)
     theirs = best_of(lambda: con.sql(_stage1_sql()).to_arrow_table(), repeat=2)
     rows.append(Row("moments: stage-1 window counts", events.height, ours, theirs))
-    start = time.perf_counter()
-    share, mean_lift = coverage(200)
-    rows.append(
-        Row(
-            "moments: CI coverage, 200 small worlds",
-            200,
-            time.perf_counter() - start,
-            note=f"coverage {share:.1%} (target 95%), mean lift {mean_lift:.3f} vs {TAU}",
-        )
-    )
     return rows
-
-
-def main() -> None:
-    """Print the coverage of the 95% CI over small simulated worlds."""
-    parser = argparse.ArgumentParser(prog="python -m bench.moments")
-    parser.add_argument("--coverage", type=int, default=200, help="number of worlds")
-    worlds = parser.parse_args().coverage
-    share, mean_lift = coverage(worlds)
-    print(f"95% CI coverage over {worlds} worlds: {share:.1%}; mean lift {mean_lift:.4f} vs {TAU}")
-
-
-if __name__ == "__main__":
-    main()

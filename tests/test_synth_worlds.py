@@ -51,6 +51,51 @@ def flags(events: pl.DataFrame, event: str) -> duckdb.DuckDBPyRelation:
     ).pl()
 
 
+WINDOW_SQL = """
+    with t as (
+        select user_id, event,
+               (epoch_us(ts) - min(epoch_us(ts)) over (partition by user_id))
+                   // 86400000000 as day
+        from ev
+    ),
+    users as (
+        select user_id, max(case when day between 8 and 35 then 1 else 0 end) as retained
+        from t group by user_id
+    ),
+    counts as (
+        select user_id, event, count(*) as n from t where day < 7 group by user_id, event
+    ),
+    grid as (
+        select u.user_id, u.retained, e.event, k.k, coalesce(c.n, 0) >= k.k as did
+        from users u
+        cross join (select distinct event from counts) e
+        cross join (values (1), (2), (3), (5), (10)) k(k)
+        left join counts c on c.user_id = u.user_id and c.event = e.event
+    )
+    select event, k as threshold, avg(did::double) as reach,
+           100 * (avg(retained) filter (where did) - avg(retained) filter (where not did))
+               as naive_pp
+    from grid group by event, k
+"""
+
+
+def test_the_truth_counts_the_window_and_outcome_as_duckdb_does():
+    w = world(6, users=2_000)  # every role, and a follower of the daily habit
+    db = duckdb.connect()
+    db.register("ev", w.events)
+    seen = db.sql(WINDOW_SQL).pl()
+    joined = w.truth.join(seen, on=["event", "threshold"], suffix="_sql")
+    assert joined.height == w.truth.height
+    assert (joined["reach"] - joined["reach_sql"]).abs().max() < 1e-12
+    naive = joined.filter(pl.col("naive_pp").is_not_null())
+    assert (naive["naive_pp"] - naive["naive_pp_sql"]).abs().max() < 1e-9
+    days = db.sql(
+        "select distinct (epoch_us(ts) - min(epoch_us(ts)) over (partition by user_id))"
+        " // 86400000000 as day from ev"
+    ).pl()["day"]
+    assert 7 not in days.to_list()  # nothing between the window and the outcome window
+
+
 def test_pure_cause_truth_is_the_planted_logit_effect_in_pp(pure):
     row = pure.truth.filter(event="cause_0", threshold=1).row(0, named=True)
     assert row["expected_pp"] == pytest.approx(PURE_PP, abs=1e-9)  # 12.246 pp by hand

@@ -242,9 +242,12 @@ def _occurrences(
         gap = np.floor(rng.random(who.size) * np.minimum(DAY_S, window_end[who] - when))
         return who, when + 1 + gap.astype(np.int64)
     if planted.daily:
-        chance = sigmoid(logit(min(max(planted.rate, 1e-3), 5.9) / 6) + planted.trait * users.trait)
+        odds = logit(min(max(planted.rate, 1e-3), 5.9) / 6)
+        chance = sigmoid(odds + planted.trait * users.trait) * (planted.rate > 0)
         who, day = np.nonzero(rng.random((design.users, WINDOW_DAYS - 1)) < chance[:, None])
-        return who, users.signup[who] + (day + 1) * DAY_S + rng.integers(0, DAY_S, who.size)
+        # A day's event ends a minute before the day does, leaving room for a follower.
+        second = rng.integers(0, DAY_S - 60, who.size)
+        return who, users.signup[who] + (day + 1) * DAY_S + second
     shift = np.asarray(planted.channel)[users.channel]
     lam = planted.rate * np.exp(planted.trait * users.trait + shift)
     who = np.repeat(np.arange(design.users), rng.poisson(lam))
