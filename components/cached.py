@@ -392,13 +392,13 @@ def moment_segments(source: DataSource, spec: nsm_moments.MomentSpec, segment: s
     return nsm_moments.segment_lifts(table, moments(source, spec), segment)
 
 
-@st.cache_data(max_entries=8, show_spinner="Listing each user's next moments…")
+@st.cache_data(max_entries=8, show_spinner="Listing who can still act on each moment…")
 def next_moments(
-    source: DataSource, spec: nsm_moments.MomentSpec, segment: str | None
-) -> pl.DataFrame:
-    """Return each user's top moments not yet reached, by the lift in their segment."""
+    source: DataSource, spec: nsm_moments.MomentSpec, crm: nsm_moments.CrmSpec
+) -> nsm_moments.CrmList:
+    """Return the CRM list: users who can still complete the top moments, in sequence."""
     table = _moment_users(source, spec)
-    return nsm_moments.next_moments(table, moments(source, spec), segment)
+    return nsm_moments.crm_list(events(source).lazy(), table, moments(source, spec), crm)
 
 
 @st.cache_data(max_entries=16, show_spinner="Tracking the moments by cohort…")
