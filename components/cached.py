@@ -301,6 +301,16 @@ def metric_both_ways(source: DataSource, entry: governance.Change) -> pl.DataFra
     return governance.recompute_both_ways(events(source).lazy(), entry)
 
 
+@st.cache_data(max_entries=8, show_spinner="Reading how often each event is used…")
+def event_usage(source: DataSource) -> pl.DataFrame:
+    """Return each event's first-week reach and link to retention (empty when too short)."""
+    try:
+        table = nsm_moments.user_table(events(source).lazy(), nsm_workshop.USAGE_SPEC)
+    except DataError:
+        return nsm_workshop.event_usage(None)
+    return nsm_workshop.event_usage(table)
+
+
 @st.cache_data(max_entries=32, show_spinner="Checking the candidate against your data…")
 def candidate_review(
     source: DataSource, spec: nsm_metrics.MetricSpec
