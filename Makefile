@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: setup run dev-deps test lint format bench clean
+.PHONY: setup run dev-deps test test-fast lint format bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -27,6 +27,11 @@ lint: dev-deps
 
 test: lint
 	$(BIN)/python -m pytest -q
+
+# The quick loop: unit, property and doctests; no AppTest, browser, sweep or slow test.
+test-fast: dev-deps
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -m "not e2e and not slow and not sweep and not apptest"
 
 format: dev-deps
 	$(BIN)/ruff format .

@@ -4,6 +4,7 @@ Browser tests start the real `streamlit run` server and drive Debian's Chromium 
 Playwright (never `playwright install`: it downloads a browser and fails offline).
 """
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,8 +13,22 @@ from hypothesis import settings
 
 from bench._server import CHROMIUM, CHROMIUM_ARGS, serve
 
+# ci: derandomised, so a run is reproducible (what `make test` and .ci/run use); dev: fresh
+# random examples and more of them, to find what ci has not (HYPOTHESIS_PROFILE=dev).
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=40)
-settings.load_profile("ci")
+settings.register_profile("dev", deadline=None, max_examples=200)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# AppTest modules (the real app, headless) take most of the non-browser time; they carry the
+# `apptest` marker so `make test-fast` can leave them to the full suite.
+APPTEST_MODULES = ("test_page_", "test_app.py", "test_isolation.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test in an AppTest module `apptest`."""
+    for item in items:
+        if item.path.name.startswith(APPTEST_MODULES):
+            item.add_marker(pytest.mark.apptest)
 
 
 @pytest.fixture(scope="session")

@@ -16,10 +16,13 @@ import time
 from dataclasses import dataclass
 
 import polars as pl
+import pytest
 
 from components import nav
 from nsm_core.samples import DEFAULT_SAMPLE, SAMPLES
 from tests import stload
+
+pytestmark = pytest.mark.e2e
 
 SESSIONS = int(os.environ.get("LOADTEST_N", 6))
 ROUNDS = 2
