@@ -8,6 +8,7 @@ from nsm_core.charts import moments as charts
 from nsm_core.moments import text
 from nsm_core.schema import DataError
 
+CRM_PREVIEW = 500
 VIEWS = {
     "segments": "By segment",
     "users": "Next moments per user",
@@ -94,15 +95,18 @@ elif view == "segments":
             f"least {fmt.count(2 * spec.min_users)} users; {segment} itself is then constant).",
         )
 elif view == "users":
-    segment = inputs.segment_choice(segments, key="moments_users_segment")
-    per_user = cached.next_moments(source, spec, segment)
-    render.table(
-        text.next_moments_summary(per_user),
-        name="next moments summary",
-        caption=f"{fmt.count(per_user.height)} suggestions: each user's top moments not yet "
-        "reached, ordered by the adjusted lift in their segment.",
-    )
-    render.download(per_user, name="next moments per user", label="Download the CRM list (CSV)")
+    crm = cached.next_moments(source, spec, inputs.crm_spec(segments))
+    st.markdown(text.crm_headline(crm))
+    for line in text.crm_counts(crm):
+        st.markdown(line)
+    render.table(text.crm_steps(crm), name="crm steps", caption=text.crm_order_caption(crm))
+    if crm.rows.is_empty():
+        render.empty("Nobody can still act on these moments; raise 'Active in the last (days)'.")
+    else:
+        shown = crm.rows.head(CRM_PREVIEW)
+        st.dataframe(shown, hide_index=True, width="stretch")
+        st.caption(text.crm_list_caption(crm, shown.height))
+        render.download(crm.rows, name="crm list", label="Download the CRM list (CSV)")
 elif view == "tracking":
     options = text.choices(result)
     chosen = st.multiselect(

@@ -22,7 +22,7 @@ st.caption(
 
 source = state.source()
 options = inputs.candidate_options(source)
-specs = inputs.candidate_picker(options)
+specs = inputs.candidate_picker(source, options)
 inputs.add_custom_candidate(source)
 if len(specs) < 3:
     render.empty("Pick at least three candidates to compare (up to six).")
@@ -101,6 +101,11 @@ render.definitions(
   with an experiment.
 - **Rating**: none when the interval includes 0; then under 5 pp weak, 5–15 pp moderate,
   15 pp or more strong.
+- **Candidates from your events**: users who did an event in a week, and users who did it
+  k+ times a week (k = its median count in users' first week, rounded down to 2, 5, 10,
+  20…). The first screen compares the two templates that count your own events with the
+  three events whose first-week use goes most with staying (phi), reached by 5–90% of new
+  users, views and opens left out.
 - **Vanity flags**: running totals, raw views or opens, volume where the top 1% of users make
   over 20%, or a metric nearly every new user reaches at once.
 """

@@ -1,4 +1,4 @@
-"""compute_metric beside DuckDB SQL of the same series, and the workshop check per candidate.
+"""compute_metric beside DuckDB SQL of the same series, the workshop check and event candidates.
 
 Both engines start from the events in memory (a polars DataFrame; a native DuckDB table)
 and return one row per calendar period from the first to the last event, zero-filled, with
@@ -13,7 +13,8 @@ import polars as pl
 
 from bench._harness import Row, best_of, duckdb_connection, events_parquet, in_fresh_process
 from nsm_core.metrics import MetricSpec, compute_metric
-from nsm_core.workshop import review_candidate
+from nsm_core.moments import user_table
+from nsm_core.workshop import USAGE_SPEC, event_usage, review_candidate
 
 DAY_US: Final = 86_400_000_000
 EVENT: Final = "purchase"
@@ -92,6 +93,10 @@ def ours(path: Path, repeat: int = 3) -> dict[str, tuple[float, pl.DataFrame]]:
     review = MetricSpec("Buyers", events=(EVENT,))
     out["workshop: one candidate's data checks"] = (
         best_of(lambda: review_candidate(events.lazy(), review), repeat),
+        pl.DataFrame(),
+    )
+    out["workshop: candidates from the data's events"] = (
+        best_of(lambda: event_usage(user_table(events.lazy(), USAGE_SPEC)), repeat),
         pl.DataFrame(),
     )
     return out

@@ -301,6 +301,16 @@ def metric_both_ways(source: DataSource, entry: governance.Change) -> pl.DataFra
     return governance.recompute_both_ways(events(source).lazy(), entry)
 
 
+@st.cache_data(max_entries=8, show_spinner="Reading how often each event is used…")
+def event_usage(source: DataSource) -> pl.DataFrame:
+    """Return each event's first-week reach and link to retention (empty when too short)."""
+    try:
+        table = nsm_moments.user_table(events(source).lazy(), nsm_workshop.USAGE_SPEC)
+    except DataError:
+        return nsm_workshop.event_usage(None)
+    return nsm_workshop.event_usage(table)
+
+
 @st.cache_data(max_entries=32, show_spinner="Checking the candidate against your data…")
 def candidate_review(
     source: DataSource, spec: nsm_metrics.MetricSpec
@@ -392,13 +402,13 @@ def moment_segments(source: DataSource, spec: nsm_moments.MomentSpec, segment: s
     return nsm_moments.segment_lifts(table, moments(source, spec), segment)
 
 
-@st.cache_data(max_entries=8, show_spinner="Listing each user's next moments…")
+@st.cache_data(max_entries=8, show_spinner="Listing who can still act on each moment…")
 def next_moments(
-    source: DataSource, spec: nsm_moments.MomentSpec, segment: str | None
-) -> pl.DataFrame:
-    """Return each user's top moments not yet reached, by the lift in their segment."""
+    source: DataSource, spec: nsm_moments.MomentSpec, crm: nsm_moments.CrmSpec
+) -> nsm_moments.CrmList:
+    """Return the CRM list: users who can still complete the top moments, in sequence."""
     table = _moment_users(source, spec)
-    return nsm_moments.next_moments(table, moments(source, spec), segment)
+    return nsm_moments.crm_list(events(source).lazy(), table, moments(source, spec), crm)
 
 
 @st.cache_data(max_entries=16, show_spinner="Tracking the moments by cohort…")

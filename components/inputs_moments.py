@@ -15,6 +15,7 @@ THRESHOLDS: Final = (1, 2, 3, 5, 10, 20)
 NORTH_STAR: Final = "north_star"
 OUTCOMES: Final = {"retained": "Retention", "revenue": "Revenue"}
 NORTH_STAR_PAGE: Final = "app_pages/north_star.py"
+CRM_ORDERS: Final = {"sequence": "Natural sequence", "lift": "Largest lift"}
 
 
 def _outcome_window(window: int) -> tuple[int, int]:
@@ -177,3 +178,31 @@ def segment_choice(segments: list[str], key: str) -> str | None:
         key=key,
         help="A property of the user's first event (channel, device, plan...).",
     )
+
+
+def crm_spec(segments: list[str]) -> moments.CrmSpec:
+    """Return who the CRM list keeps and how it orders each user's moments."""
+    left, mid, right = st.columns(3)
+    with left:
+        segment = segment_choice(segments, key="moments_users_segment")
+    days = mid.number_input(
+        "Active in the last (days)",
+        min_value=1,
+        max_value=3650,
+        value=30,
+        step=1,
+        key="moments_crm_active_days",
+        help="Users past their moment window stay on the list only if their last event is "
+        "this recent; users still inside their window are always on it.",
+    )
+    order = right.segmented_control(
+        "Order each user's moments by",
+        list(CRM_ORDERS),
+        default="sequence",
+        required=True,
+        format_func=CRM_ORDERS.get,
+        key="moments_crm_order",
+        help="Natural sequence: the order achievers reach the moments in. Largest lift: the "
+        "moment with the largest lift in the user's segment first.",
+    )
+    return moments.CrmSpec(active_days=int(days), order=order, segment=segment)

@@ -13,28 +13,39 @@ from nsm_core.workshop import CandidateReview
 
 
 def candidate_options(source: DataSource) -> dict[str, MetricSpec]:
-    """Return the candidates a workshop can pick: the North Star, custom ones, templates."""
+    """Return the candidates a workshop can pick: the North Star, custom ones, templates, events."""
     card = state.north_star_card()
     options = {f"{card.spec.name} (our North Star)": card.spec} if card else {}
     options |= {f"{spec.name} (custom)": spec for spec in state.workshop_session().custom}
     fits = cached.metric_templates(source)
     options |= {template_label(f): f.spec for f in fits if f.ok and f.spec is not None}
     names = cached.event_catalog(source).get_column("event").to_list()
-    return options | {spec.name: spec for spec in metrics.event_metrics(names)}
+    repeats = workshop.repeats(cached.event_usage(source))
+    return options | {spec.name: spec for spec in metrics.event_metrics(names, repeats)}
 
 
-def candidate_picker(options: dict[str, MetricSpec]) -> list[MetricSpec]:
+def _first_screen(source: DataSource, options: dict[str, MetricSpec]) -> list[str]:
+    """Return the labels compared before anything is picked: our North Star, then the data's."""
+    card = state.north_star_card()
+    labels = {spec: label for label, spec in reversed(options.items())}
+    specs = workshop.first_screen(cached.metric_templates(source), cached.event_usage(source))
+    first = [labels[card.spec]] if card else []
+    return list(dict.fromkeys([*first, *(labels[s] for s in specs if s in labels)]))[:6]
+
+
+def candidate_picker(source: DataSource, options: dict[str, MetricSpec]) -> list[MetricSpec]:
     """Return the 3 to 6 candidates the facilitator picks (names made unique)."""
     session = state.workshop_session()
-    stars = [label for label in options if "(North Star" in label or "(our North Star)" in label]
-    default = [c for c in session.chosen if c in options] or stars[:4] or list(options)[:3]
+    default = [c for c in session.chosen if c in options] or _first_screen(source, options)
     chosen = st.multiselect(
         "Candidate North Stars (3 to 6)",
         list(options),
         default=default,
         max_selections=6,
-        help="Templates mapped to your events, custom metrics added below, and the current "
-        "North Star. Each is checked on your data.",
+        help="Templates mapped to your events, candidates built from your own events (who "
+        "did it, who did it often), custom metrics added below and the current North Star. "
+        "The first screen compares the templates that name your events with the events "
+        "whose first-week use goes most with staying. Each is checked on your data.",
     )
     state.set_workshop_session(replace(session, chosen=tuple(chosen)))
     specs, seen = [], set()

@@ -17,7 +17,6 @@ from scipy import optimize, special
 
 from bench.moments import world
 from nsm_core import moments, stats
-from nsm_core.export import to_csv_bytes
 from nsm_core.moments import estimate
 from nsm_core.schema import DataError
 
@@ -257,41 +256,6 @@ def _small() -> tuple[moments.UserTable, moments.MomentsResult]:
     spec = moments.MomentSpec(min_users=30, segments=("channel",), thresholds=(1, 2, 3))
     table = moments.user_table(world(8, n_users=3000), spec)
     return table, moments.discover(table)
-
-
-def test_next_moments_match_a_plain_python_list():
-    table, result = _small()
-    per_user = moments.next_moments(table, result, "channel")
-    tops = moments.top_moments(result.table).rows(named=True)
-    by_segment = {
-        (r["moment"], r["segment"]): r["lift"]
-        for r in moments.segment_lifts(table, result, "channel").rows(named=True)
-        if r["lift"] is not None
-    }
-    expected = []
-    for i, user in enumerate(table.users.rows(named=True)):
-        todo = []
-        for top in tops:
-            if table.counts[i, table.events.index(top["event"])] >= top["threshold"]:
-                continue
-            lift = by_segment.get((top["moment"], user["channel"]), top["lift"])
-            if lift > 0:
-                todo.append((lift, top["moment"]))
-        for rank, (lift, moment) in enumerate(sorted(todo, reverse=True), start=1):
-            expected.append((user["user_id"], rank, moment, lift, user["channel"]))
-    got = sorted(per_user.rows())
-    expected.sort()
-    assert [r[:3] + r[4:] for r in got] == [r[:3] + r[4:] for r in expected]
-    np.testing.assert_allclose([r[3] for r in got], [r[3] for r in expected])
-
-
-def test_next_moments_csv_is_formula_safe():
-    events = world(8, n_users=3000).with_columns(user_id=pl.lit("=HYPERLINK(") + pl.col("user_id"))
-    spec = moments.MomentSpec(min_users=30, thresholds=(1,))
-    table = moments.user_table(events, spec)
-    lines = to_csv_bytes(moments.next_moments(table, moments.discover(table))).decode().splitlines()
-    assert len(lines) > 100
-    assert all(line.startswith("'=HYPERLINK(") for line in lines[1:])
 
 
 def test_tracking_matches_plain_python():

@@ -51,8 +51,9 @@ def test_every_view_renders(meals, view):
     meals.segmented_control(key="moments_view").set_value(view).run()
     assert not meals.exception
     if view == "users":
-        summary = meals.dataframe[1].value
-        assert list(summary.columns) == ["Moment", "1st for", "2nd for", "3rd for"]
+        steps = meals.dataframe[1].value
+        assert steps["Moment"].tolist() == ["save_favorite in first 7 days"]
+        assert list(meals.dataframe[2].value.columns[:5]) == list(moments.crm.KEY_COLUMNS)
         assert any(b.label == "Download the CRM list (CSV)" for b in meals.get("download_button"))
     if view == "tracking":
         assert len(meals.get("vega_lite_chart")) == 3

@@ -1,8 +1,11 @@
 """AppTest of the Workshop page: candidates, checks side by side, scoring, winner, custom."""
 
-from apptest_helpers import open_page, texts
+import pytest
+from apptest_helpers import open_app, open_page, texts
 
 from components import state
+from nsm_core import governance
+from nsm_core.metrics import MetricSpec
 
 PAGE = "app_pages/workshop.py"
 CAUSE = "Users who did save_favorite, per week"
@@ -14,15 +17,64 @@ def _ranking(at):
     return at.dataframe[-1].value  # the ranking is the last read-only table
 
 
-def test_defaults_to_the_fitting_north_stars():
+FIRST_SCREEN = {
+    "meals": [
+        "Orders per week (North Star, like DoorDash, Instacart)",
+        "Weekly transactions (North Star, like eBay, Stripe)",
+        CAUSE,
+        "Users who did share_dish 2+ times a week",
+        "Users who did search 2+ times a week",
+    ],
+    "teams": [
+        "Weekly active teams (North Star, like Slack)",
+        "Weekly transactions (North Star, like eBay, Stripe)",
+        "Users who did send_message 20+ times a week",
+        "Users who did install_integration, per week",
+        "Users who did start_call, per week",
+    ],
+    "cdnow": [
+        "Orders per week (North Star, like DoorDash, Instacart)",
+        "Weekly transactions (North Star, like eBay, Stripe)",
+        "Users who did purchase 2+ times a week",
+    ],
+}
+
+
+@pytest.mark.parametrize("sample", sorted(FIRST_SCREEN))
+def test_first_screen_compares_templates_with_the_datas_own_events(sample):
+    at = open_page(PAGE, sample)
+    assert not at.exception
+    assert at.multiselect[0].value == FIRST_SCREEN[sample]
+    names = [label.split(" (North Star")[0] for label in FIRST_SCREEN[sample]]
+    assert sorted(_ranking(at)["Candidate"]) == sorted(names)
+    shown = texts(at)
+    assert all(f"**{name}**" in shown for name in names)
+    assert len(at.get("vega_lite_chart")) == 2
+
+
+def test_first_screen_rates_the_planted_cause_strong_on_meals():
     at = open_page(PAGE)
+    assert f"**{CAUSE}**  \n:green-badge[strong lead]" in texts(at)
+    assert "of users pay and the data covers" in texts(at)
+
+
+def test_event_candidates_are_offered_beside_the_templates():
+    options = open_page(PAGE).multiselect[0].options
+    assert "Users who did rate_order, per week" in options
+    assert "Users who did share_dish 2+ times a week" in options
+    assert "Orders per week (North Star, like DoorDash, Instacart)" in options
+
+
+def test_adopted_north_star_comes_first_on_the_first_screen():
+    at = open_app("meals")
+    at.session_state[state.NORTH_STAR_CARD] = governance.new_card(
+        MetricSpec("Weekly savers", events=("save_favorite",))
+    )
+    at = at.switch_page(PAGE).run()
     assert not at.exception
     chosen = at.multiselect[0].value
-    assert len(chosen) == 4
-    assert all("(North Star" in label for label in chosen)
-    assert len(_ranking(at)) == 4
-    assert "of users pay and the data covers" in texts(at)
-    assert len(at.get("vega_lite_chart")) == 2
+    assert chosen[0] == "Weekly savers (our North Star)"
+    assert chosen[1:] == FIRST_SCREEN["meals"]
 
 
 def test_planted_cause_beats_the_proxy_and_wins():

@@ -7,7 +7,7 @@ the breadth / depth / frequency / efficiency split (Amplitude's North Star Playb
 how many do it, how much, how often, and how fast new users get there.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Final, Literal, TypeAlias
 
@@ -261,17 +261,45 @@ def fit_all(event_names: Iterable[str], columns: Iterable[str]) -> tuple[Templat
     return tuple(fit_template(t, names, cols) for t in TEMPLATES.values())
 
 
-def event_metrics(
-    event_names: Iterable[str], skip: tuple[str, ...] = ("signup",)
-) -> tuple[MetricSpec, ...]:
-    """Return one breadth metric per event: users who did it, per week (for side-by-side use).
+def event_metric(event: str, threshold: int = 1) -> MetricSpec:
+    """Return a candidate built from one event: users who did it (threshold k+ times) a week.
 
     Example:
-        >>> [s.name for s in event_metrics(["signup", "save_favorite"])]
-        ['Users who did save_favorite, per week']
+        >>> event_metric("save_favorite").name
+        'Users who did save_favorite, per week'
+        >>> spec = event_metric("send_message", 20)
+        >>> spec.name, spec.aggregation, spec.threshold
+        ('Users who did send_message 20+ times a week', 'users_reaching', 20)
     """
+    if threshold <= 1:
+        return MetricSpec(f"Users who did {event}, per week", events=(event,), unit="users")
+    return MetricSpec(
+        f"Users who did {event} {threshold}+ times a week",
+        events=(event,),
+        aggregation="users_reaching",
+        threshold=threshold,
+        unit="users",
+    )
+
+
+def event_metrics(
+    event_names: Iterable[str],
+    repeats: Mapping[str, int] | None = None,
+    skip: tuple[str, ...] = ("signup",),
+) -> tuple[MetricSpec, ...]:
+    """Return candidates from the data's own events: who did each, and who did it often.
+
+    One breadth metric per event (users who did it, per week), and for each event in
+    `repeats` a frequency metric (users who did it at least that many times a week).
+
+    Example:
+        >>> [s.name for s in event_metrics(["signup", "share_dish"], {"share_dish": 2})]
+        ['Users who did share_dish, per week', 'Users who did share_dish 2+ times a week']
+    """
+    repeats = repeats or {}
     return tuple(
-        MetricSpec(f"Users who did {name}, per week", events=(name,), unit="users")
+        event_metric(name, k)
         for name in sorted(set(event_names))
         if name not in skip
+        for k in (1, *([repeats[name]] if repeats.get(name, 1) > 1 else []))
     )

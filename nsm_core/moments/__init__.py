@@ -4,6 +4,7 @@
     moments.find_moments(events)                       # DESIGN.md's table
     moments.value_of_moment(events, event="invite")    # stats.Estimate for Scenarios
     moments.find_moments(events, outcome=card.spec)    # the North Star as the outcome
+    moments.crm_list(events, table, result, CrmSpec())  # who can still act, in sequence
 
 Stage 1 (`candidates`, lazy polars) reduces events to one row per user; stage 2
 (`estimate`, numpy) adjusts each candidate's lift for confounders; `discover` ranks.
@@ -28,6 +29,7 @@ from nsm_core.moments.candidates import (
     UserTable,
     user_table,
 )
+from nsm_core.moments.crm import CrmList, CrmSpec, crm_list
 from nsm_core.moments.discover import (
     COLUMNS,
     MomentsResult,
@@ -37,7 +39,7 @@ from nsm_core.moments.discover import (
     moment_label,
 )
 from nsm_core.moments.scores import DRIVER, HARMFUL, NO_EFFECT, NOT_ENOUGH, PROXY, VERDICTS
-from nsm_core.moments.segments import next_moments, segment_lifts, top_moments
+from nsm_core.moments.segments import segment_lifts, top_moments
 from nsm_core.moments.spec import OUTCOMES, north_star_problem
 from nsm_core.moments.value import value_of_moment
 
@@ -56,18 +58,20 @@ __all__ = [
     "PROXY",
     "REACHED",
     "VERDICTS",
+    "CrmList",
+    "CrmSpec",
     "MomentSpec",
     "MomentsResult",
     "Outcome",
     "Tracking",
     "UserTable",
     "analyse",
+    "crm_list",
     "discover",
     "experiment_text",
     "experiments",
     "find_moments",
     "moment_label",
-    "next_moments",
     "north_star_problem",
     "segment_lifts",
     "text",

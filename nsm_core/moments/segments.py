@@ -1,4 +1,4 @@
-"""Who gains most from which moment: adjusted lifts per segment, and each user's next moments."""
+"""Who gains most from which moment: the adjusted lifts of the top moments per segment."""
 
 from typing import Final
 
@@ -6,9 +6,9 @@ import numpy as np
 import polars as pl
 
 from nsm_core.moments import estimate, scores
-from nsm_core.moments.candidates import ALL_USERS, UserTable
+from nsm_core.moments.candidates import UserTable
 from nsm_core.moments.discover import MomentsResult
-from nsm_core.schema import USER, DataError
+from nsm_core.schema import DataError
 
 MAX_SEGMENTS: Final = 8
 _SEGMENT_SCHEMA: Final = {
@@ -101,56 +101,3 @@ def _adjust_rows(rows: list[tuple], cells: list[np.ndarray], table: UserTable) -
         out.append(tuple(None if np.isnan(v) else float(v) for v in values))
         c += 1
     return out
-
-
-def _lift_matrix(
-    table: UserTable, moments: pl.DataFrame, by_segment: pl.DataFrame, segment: str | None
-) -> np.ndarray:
-    """Return (users × moments) expected lifts: the segment's own lift, else the overall one."""
-    n = table.users.height
-    overall = moments["lift"].to_numpy()
-    lifts = np.tile(overall, (n, 1))
-    if segment is None or by_segment.is_empty():
-        return lifts
-    values = table.users[segment].to_numpy()
-    for j, moment in enumerate(moments["moment"].to_list()):
-        own = by_segment.filter((pl.col("moment") == moment) & pl.col("lift").is_not_null())
-        for value, lift in own.select("segment", "lift").rows():
-            lifts[values == value, j] = lift
-    return lifts
-
-
-def next_moments(
-    table: UserTable, result: MomentsResult, segment: str | None = None, top: int = 3
-) -> pl.DataFrame:
-    """Return each user's next moments: the top moments they have not reached, best first.
-
-    (user_id, rank, moment, expected_lift, segment) for every user of `table` and every top
-    moment with count < threshold in their window; expected_lift = the adjusted lift in the
-    user's segment (the overall lift where the segment has too few users); only positive
-    lifts; rank 1 = the largest. Rows sorted by user_id, rank.
-    """
-    moments = top_moments(result.table, top)
-    by_segment = segment_lifts(table, result, segment, top) if segment else pl.DataFrame()
-    index = {name: j for j, name in enumerate(table.events)}
-    columns = [index[e] for e in moments["event"].to_list()]
-    lifts = _lift_matrix(table, moments, by_segment, segment)
-    open_ = table.counts[:, columns] < moments["threshold"].to_numpy()
-    user, j = np.nonzero(open_ & (lifts > 0))
-    lift = lifts[user, j]
-    order = np.lexsort((j, -lift, user))
-    user, j, lift = user[order], j[order], lift[order]
-    first = np.r_[True, user[1:] != user[:-1]] if user.size else np.zeros(0, bool)
-    starts = np.flatnonzero(first)
-    rank = np.arange(user.size) - np.repeat(starts, np.diff(np.r_[starts, user.size])) + 1
-    labels = pl.Series(moments["moment"].to_list(), dtype=pl.String)
-    seg = table.users[segment] if segment else pl.repeat(ALL_USERS, table.users.height, eager=True)
-    return pl.DataFrame(
-        {
-            USER: table.users[USER].gather(user),
-            "rank": rank.astype(np.int64),
-            "moment": labels.gather(j),
-            "expected_lift": lift,
-            "segment": seg.gather(user).cast(pl.String),
-        }
-    ).sort(USER, "rank")

@@ -9,6 +9,7 @@ from nsm_core.metrics.words import describe
 from nsm_core.moments import scores
 from nsm_core.moments.action import experiment_text
 from nsm_core.moments.candidates import ACTIVE_DAYS, EARLY_EVENTS, MomentSpec
+from nsm_core.moments.crm import CrmList
 from nsm_core.moments.discover import MomentsResult
 from nsm_core.moments.segments import top_moments
 from nsm_core.moments.units import (
@@ -23,6 +24,7 @@ from nsm_core.moments.units import (
     scale,
     unit,
 )
+from nsm_core.schema import USER
 
 __all__ = [
     "ADJUSTED",
@@ -34,13 +36,17 @@ __all__ = [
     "chart_caption",
     "chart_data",
     "choices",
+    "crm_counts",
+    "crm_headline",
+    "crm_list_caption",
+    "crm_order_caption",
+    "crm_steps",
     "default_choices",
     "definitions",
     "display_table",
     "headline",
     "in_units",
     "measure",
-    "next_moments_summary",
     "outcome_caption",
     "outcome_words",
     "unit",
@@ -198,22 +204,113 @@ def chart_caption(result: MomentsResult) -> str:
     )
 
 
-def next_moments_summary(per_user: pl.DataFrame) -> pl.DataFrame:
-    """Return how many users get each moment as their first, second, ... suggestion.
+def _days(n: int) -> str:
+    return "1 day" if n == 1 else f"{fmt.count(n)} days"
+
+
+def crm_headline(crm: CrmList) -> str:
+    """Return who the CRM list reaches, and when "now" is.
 
     Example:
-        >>> df = pl.DataFrame({"user_id": ["a", "b"], "rank": [1, 1], "moment": ["x", "x"]})
-        >>> next_moments_summary(df).rows()
-        [('x', 2, 0, 0)]
-    """
+        >>> from datetime import datetime
+        >>> from nsm_core.moments.crm import CrmSpec
+        >>> rows = pl.DataFrame({"user_id": ["a", "a", "b"]})
+        >>> crm = CrmList(rows, pl.DataFrame(), CrmSpec(), MomentSpec(), datetime(2026, 1, 31))
+        >>> crm_headline(crm)
+        '**2 users can still act** (3 suggestions). Days are counted back from the last event in the data, 31 Jan 2026.'
+    """  # noqa: E501
+    users = crm.rows[USER].n_unique() if crm.rows.height else 0
     return (
-        per_user.group_by("moment")
-        .agg(
-            (pl.col("rank") == r).sum().cast(pl.Int64).alias(name)
-            for r, name in ((1, "first"), (2, "second"), (3, "third"))
+        f"**{fmt.count(users)} users can still act** ({fmt.count(crm.rows.height)} "
+        f"suggestions). Days are counted back from the last event in the data, "
+        f"{fmt.day(crm.data_end)}."
+    )
+
+
+def crm_counts(crm: CrmList) -> list[str]:
+    """Return, per step, who is listed and who is left out and why (every user counted).
+
+    Example:
+        >>> from datetime import datetime
+        >>> from nsm_core.moments.crm import CrmSpec
+        >>> steps = pl.DataFrame(
+        ...     {
+        ...         "step": [1],
+        ...         "moment": ["tip in first 7 days"],
+        ...         "median_days": [1.25],
+        ...         "listed": [12],
+        ...         "in_window": [2],
+        ...         "active": [10],
+        ...         "already_did": [30],
+        ...         "did_later": [4],
+        ...         "inactive": [50],
+        ...         "no_gain": [0],
+        ...     }
+        ... )
+        >>> crm = CrmList(pl.DataFrame(), steps, CrmSpec(), MomentSpec(), datetime(2026, 1, 31))
+        >>> crm_counts(crm)[0]
+        '**Step 1 · tip in first 7 days** (achievers reach it a median 1.2 days after their first event): **12 users can still act**, 2 inside their 7-day window and 10 active in the last 30 days. Left out: 50 inactive for 30+ days, 30 who already did it (4 of them after their window).'
+    """  # noqa: E501
+    days, window = crm.spec.active_days, crm.moments.window_days
+    lines = []
+    for r in crm.steps.iter_rows(named=True):
+        left_out = [
+            f"{fmt.count(r['inactive'])} inactive for {days}+ days",
+            f"{fmt.count(r['already_did'])} who already did it ({fmt.count(r['did_later'])} "
+            "of them after their window)",
+        ]
+        if r["no_gain"]:
+            left_out.append(f"{fmt.count(r['no_gain'])} with no gain expected in their segment")
+        lines.append(
+            f"**Step {r['step']} · {r['moment']}** (achievers reach it a median "
+            f"{fmt.num(r['median_days'], 1)} days after their first event): "
+            f"**{fmt.count(r['listed'])} users can still act**, {fmt.count(r['in_window'])} "
+            f"inside their {window}-day window and {fmt.count(r['active'])} active in the last "
+            f"{_days(days)}. Left out: {', '.join(left_out)}."
         )
-        .sort("first", "moment", descending=[True, False])
-        .rename({"moment": "Moment", "first": "1st for", "second": "2nd for", "third": "3rd for"})
+    return lines
+
+
+def crm_steps(crm: CrmList) -> pl.DataFrame:
+    """Return the sequence and its counts for display: one row per step, plain headers."""
+    days = crm.spec.active_days
+    return crm.steps.select(
+        pl.col("step").alias("Step"),
+        pl.col("moment").alias("Moment"),
+        pl.col("median_days").round(1).alias("Median days to reach it"),
+        (pl.col("first_share") * 100).round(0).alias("Reached before the next step (%)"),
+        pl.col("both").alias("Users who reached both"),
+        pl.col("listed").alias("Can still act"),
+        pl.col("in_window").alias("Inside their window"),
+        pl.col("active").alias(f"Active in the last {_days(days)}"),
+        pl.col("already_did").alias("Already did it"),
+        pl.col("inactive").alias(f"Inactive {days}+ days"),
+        pl.col("no_gain").alias("No gain in their segment"),
+        pl.col("users").alias("Users"),
+    )
+
+
+def crm_order_caption(crm: CrmList) -> str:
+    """Return how the steps and each user's moments are ordered."""
+    rule = (
+        "Steps follow the order achievers reach the moments: the median time from a user's "
+        "first event to the moment, among users who reached it in their window (the larger "
+        "lift first on a tie). 'Reached before the next step' checks it on the users who "
+        "reached both: near 50% means users do the two in either order."
+    )
+    if crm.spec.order == "lift":
+        return f"{rule} Each user's moments are ordered by their lift instead, largest first."
+    return f"{rule} Each user's moments follow these steps; step 1 is the next one to nudge."
+
+
+def crm_list_caption(crm: CrmList, shown: int) -> str:
+    """Return the list's caption: what score means and what the CSV holds."""
+    segment = f"their {crm.spec.segment}" if crm.spec.segment else "all users"
+    return (
+        f"The first {fmt.count(shown)} of {fmt.count(crm.rows.height)} rows. score = the "
+        f"moment's adjusted lift in {segment}, in {lift_words(crm.moments)}. The CSV starts "
+        "with user_id, moment, step, reason and score for a CRM to import; the other columns "
+        "are context."
     )
 
 

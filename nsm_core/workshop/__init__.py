@@ -22,10 +22,12 @@ from nsm_core.workshop.scoring import (
     winner,
     workshop_result,
 )
+from nsm_core.workshop.suggest import USAGE_SPEC, event_usage, first_screen, repeats
 from nsm_core.workshop.tables import evidence_table, weekly_series
 
 __all__ = [
     "CRITERIA",
+    "USAGE_SPEC",
     "CandidateReview",
     "CheckSpec",
     "Evidence",
@@ -33,10 +35,13 @@ __all__ = [
     "apply_saved",
     "caption",
     "default_weights",
+    "event_usage",
     "evidence",
     "evidence_table",
+    "first_screen",
     "rank",
     "rating",
+    "repeats",
     "result_json",
     "result_markdown",
     "review_candidate",
