@@ -451,3 +451,16 @@ def test_a_horizon_longer_than_the_data_offers_the_longest_they_support():
     reopened = _with_link(at.query_params[inputs_scenarios.QUERY_KEY])
     assert keyed(reopened, "selectbox", "horizon").value == 12
     assert table(reopened, "Value source").iloc[1]["Value source"].endswith("(12 months)")
+
+
+@pytest.mark.sweep
+@pytest.mark.parametrize(
+    ("sample", "event"),
+    [("meals", "save_favorite"), ("teams", "install_integration"), ("cdnow", "purchase")],
+)
+def test_scenarios_page_sweeps_clean_with_a_moment_valued_from_the_data(sample, event):
+    """Every horizon, down to those past the data (the offer), with a moment picked."""
+    at = pick_moment(data_mode(open_page(PAGE, sample)), event)
+    result = sweep(at)
+    assert "selectbox:Revenue counted over#0" in result.seen
+    assert not result.findings, "\n".join(map(str, result.findings))
