@@ -6,6 +6,7 @@ from nsm_core import fmt
 from nsm_core.charts import economics as charts
 from nsm_core.economics import display
 from nsm_core.economics.display import HELP
+from nsm_core.economics.payback import disagreement, sentence
 from nsm_core.schema import DataError
 
 VIEWS = {
@@ -67,26 +68,27 @@ if counted is not None:
 
 method = inputs.ltv_method()
 ltv = result.ltv(method)
-payback = result.payback_months()
+payback = result.payback()
 label = result.amounts.label
 note = display.assumed_note(result.amounts)
-top = st.columns(6)
+top = st.columns(5)
 top[0].metric("CAC", fmt.money(result.cac), help=HELP["cac"])
 top[1].metric(
     label(f"LTV ({display.METHOD_LABEL[method]})"), fmt.money(ltv.value), help=HELP["ltv"]
 )
-top[2].metric(label("LTV:CAC"), fmt.num(result.ltv_cac(method), 1), help=HELP["ltv_cac"])
+top[2].metric(
+    label(f"LTV:CAC ({display.METHOD_LABEL[method]})"),
+    fmt.num(result.ltv_cac(method), 1),
+    help=HELP["ltv_cac"],
+)
 top[3].metric(
-    label("Payback (months)"),
-    fmt.num(payback, 1),
-    delta="over 12 months" if payback is not None and payback > 12 else None,
+    label("Payback"),
+    payback.text(),
+    delta="over 12 months" if payback.slow else None,
     delta_color="inverse",
     help=HELP["payback"],
 )
-top[4].metric(
-    label("Cohort payback"), display.cohort_payback_text(result), help=HELP["cohort_payback"]
-)
-top[5].metric("Gross margin", fmt.pct(result.contribution.gross_margin), help=HELP["gross_margin"])
+top[4].metric("Gross margin", fmt.pct(result.contribution.gross_margin), help=HELP["gross_margin"])
 r = result.retention
 low = st.columns(6)
 low[0].metric(label("ARPA / month"), fmt.money(result.arpa), help=HELP["arpa"])
@@ -99,7 +101,8 @@ st.caption(display.payment_caption(result))
 st.markdown(display.headline(result, method))
 if note:
     st.warning(note.strip(), icon=":material/edit_note:")
-render.warnings(result.warnings)
+flag = disagreement(payback)
+render.warnings(((flag,) if flag else ()) + result.warnings)
 if missing := display.missing_inputs(result):
     render.empty(missing)
 
@@ -125,7 +128,7 @@ if view == "ltv":
         charts.ltv_curve_chart(result.ltv_curve, result.cac),
         result.ltv_curve,
         name="ltv curve",
-        caption=display.payback_caption(result) + note,
+        caption=sentence(payback) + note,
     )
 elif view == "cac":
     if result.acquisition is None:

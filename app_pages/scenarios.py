@@ -29,6 +29,7 @@ if used.problem == scenarios.value.NO_EVENT:
     st.info(used.problem, icon=":material/touch_app:")
 elif used.problem:
     st.warning(used.problem, icon=":material/warning:")
+inputs.horizon_offer(plan, used)
 st.caption(inputs.value_sentence(used))
 value = used.estimate
 priced = used.priced(plan)
@@ -132,11 +133,15 @@ render.definitions(
   at which this scenario nets exactly what the first one does.
 - **Return on extra cost** = net gain ÷ (cost − the first's cost).
 - **Value per moment from the data**: the extra revenue per user who reached the moment
-  (did the event at least *n* times in the first days) over own days 8–35 (later for
-  windows past a week), adjusted for acquisition channel and early activity; the table
-  shows it, its interval and the users behind it. Data without revenue cannot give one:
-  the typed values are used and the page says so. Observational: confirm it with an
-  experiment.
+  (did the event at least *n* times in the first days), adjusted for acquisition channel
+  and early activity, counted over the months after the moment window chosen under
+  *Revenue counted over* (by default the plan's months; a month is 30 of the user's own
+  days, so 3 months after a week are own days 8–97). Only users observed through the whole
+  horizon count (first event at least that many days before the data end), and the page
+  says how many; when too few are on either side, it says so and offers the longest
+  horizon the data support. The table shows the value, its interval and the users behind
+  it. Data without revenue cannot give one: the typed values are used and the page says
+  so. Observational: confirm it with an experiment.
 - **Base revenue from the data**: the mean net revenue of the last three complete calendar
   months (the period is stated), offered as every scenario's base.
   Amplitude (Compass), Mixpanel (Signal) and PostHog (correlation analysis) rank such

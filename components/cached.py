@@ -22,9 +22,9 @@ from nsm_core import moments as nsm_moments
 from nsm_core import retention as nsm_retention
 from nsm_core import scenarios as nsm_scenarios
 from nsm_core import segments as nsm_segments
-from nsm_core import stats as nsm_stats
 from nsm_core import workshop as nsm_workshop
 from nsm_core._types import Period
+from nsm_core.moments import value as moment_values
 from nsm_core.samples import SAMPLES
 from nsm_core.schema import EVENT, DataError, QualityReport
 
@@ -323,15 +323,15 @@ def candidate_review(
 
 
 @st.cache_data(max_entries=32, show_spinner="Estimating what a moment is worth…")
-def value_of_moment(
+def moment_value(
     source: DataSource,
     event: str,
     threshold: int,
     window_days: int,
     outcome_window: tuple[int, int],
-) -> nsm_stats.Estimate:
-    """Return the adjusted revenue lift per user who reaches the moment, with its CI."""
-    return nsm_moments.value_of_moment(
+) -> moment_values.MomentValue:
+    """Return a moment's adjusted revenue lift over own days a..b and the users it counts."""
+    return moment_values.moment_value(
         events(source).lazy(),
         event=event,
         threshold=threshold,

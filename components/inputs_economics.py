@@ -131,7 +131,7 @@ def economics_spec(columns: list[str], payment: PaymentChoice) -> EconomicsSpec:
 
 
 def ltv_method() -> Method:
-    """Return the LTV method the headline LTV:CAC and payback use."""
+    """Return the LTV method LTV:CAC uses (payback counts churn the same way whatever it is)."""
     return st.segmented_control(
         "LTV used for LTV:CAC",
         list(METHOD_LABEL),
@@ -140,5 +140,6 @@ def ltv_method() -> Method:
         format_func=METHOD_LABEL.get,
         key="econ_method",
         help="Cohort curve: observed gross profit per customer, extrapolated. Formula: ARPA × "
-        "margin ÷ churn. BG/NBD model: purchase and spend models fitted to each customer.",
+        "margin ÷ churn. BG/NBD model: purchase and spend models fitted to each customer. "
+        "Payback does not depend on this choice.",
     )

@@ -26,6 +26,7 @@ VALUE_MODES: Final[dict[ValueMode, str]] = {
 }
 _MONEY_FMT: Final = "$%,.2f"
 USED_COLUMN: Final = "value_used"
+HORIZONS: Final = (1, 2, 3, 6, 9, 12, 18, 24, 36)
 
 
 def current_plan() -> tuple[Plan, str | None]:
@@ -117,7 +118,8 @@ def value_mode(plan: Plan) -> Plan:
         format_func=VALUE_MODES.get,
         key=_key("value_mode"),
         help="Type what one high-value moment is worth, or estimate it from the loaded data "
-        "(extra revenue per user who reaches the moment, with its confidence interval).",
+        "(extra revenue per user who reaches the moment over the months after it, with its "
+        "confidence interval).",
     )
     if mode == plan.valuation.mode:
         return plan
@@ -218,7 +220,7 @@ def _value_controls(source: DataSource, plan: Plan) -> Valuation:
     if not cached.summary(source).paying_users:
         return chosen  # nothing to estimate from: the page says why
     events = cached.event_catalog(source)["event"].to_list()
-    cols = st.columns(3)
+    cols = st.columns(4)
     event = cols[0].selectbox(
         "High-value moment (event)",
         events,
@@ -243,17 +245,39 @@ def _value_controls(source: DataSource, plan: Plan) -> Valuation:
         value=chosen.window_days,
         key=_key("window"),
         help="Days after a user's first event in which the moment must happen; revenue is "
-        "counted after them (own days 8–35, later for windows past a week).",
+        "counted after them (from own day 8 for a week).",
     )
-    return replace(chosen, event=event, threshold=int(threshold), window_days=int(window))
+    horizons = [None, *sorted({*HORIZONS, chosen.horizon_months} - {None})]
+    horizon = cols[3].selectbox(
+        "Revenue counted over",
+        horizons,
+        index=horizons.index(chosen.horizon_months),
+        format_func=lambda m: (
+            f"the plan's {values.months_words(plan.months)}"
+            if m is None
+            else values.months_words(m)
+        ),
+        key=_key("horizon"),
+        help="Months after the moment window (30 own days each) over which a user's extra "
+        "revenue is counted; by default the months the plan compares. Only users observed "
+        "through the whole horizon count, so a long one rests on fewer users.",
+    )
+    return replace(
+        chosen,
+        event=event,
+        threshold=int(threshold),
+        window_days=int(window),
+        horizon_months=horizon,
+    )
 
 
 def value_used(source: DataSource, plan: Plan) -> ValueUsed:
     """Return the value per moment the plan's comparison uses, and where it came from.
 
     Typed: the first moment scenario's value ± the margin. From data: the adjusted revenue
-    lift; when the data cannot give one (no revenue, no moment picked, too few users), the
-    typed values are used and `problem` says why.
+    lift over the plan's horizon; when the data cannot give one (no revenue, no moment
+    picked, too few users observed through the horizon), the typed values are used and
+    `problem` says why.
     """
     chosen = plan.valuation
     if chosen.mode == "typed":
@@ -262,12 +286,12 @@ def value_used(source: DataSource, plan: Plan) -> ValueUsed:
     if refusal or chosen.event is None:
         return values.typed(plan, refusal or values.NO_EVENT)
     try:
-        estimate = cached.value_of_moment(
-            source, chosen.event, chosen.threshold, chosen.window_days, chosen.outcome_window
+        value = cached.moment_value(
+            source, chosen.event, chosen.threshold, chosen.window_days, plan.value_window
         )
     except DataError as err:
         return values.typed(plan, f"{err} Until then the values typed in the table are used.")
-    return values.estimated(estimate, plan)
+    return values.estimated(value, plan)
 
 
 def plan_form(plan: Plan, source: DataSource) -> tuple[Plan, ValueUsed]:
@@ -313,5 +337,21 @@ def value_sentence(used: ValueUsed) -> str:
         return f"Value per moment as typed in the table, ± {half} for the range of outcomes."
     return (
         f"Value per moment used for every scenario with moments: "
-        f"{value.describe('money', 'users')}, {used.source}."
+        f"{value.describe('money', 'users')}, {used.source}. {values.censoring(used)}"
     )
+
+
+def horizon_offer(plan: Plan, used: ValueUsed) -> None:
+    """Offer the longest horizon the data can value the moment over, when the plan's is longer."""
+    if not used.offer:
+        return
+    months = values.months_words(used.offer)
+    if st.button(
+        f"Value it over {months}",
+        key="scenario_use_horizon",
+        icon=":material/history:",
+        help="Counts the moment's revenue over the longest horizon the data follow enough "
+        "users through; the scenarios keep their own months.",
+    ):
+        use_plan(replace(plan, valuation=replace(plan.valuation, horizon_months=used.offer)))
+        st.rerun()

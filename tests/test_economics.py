@@ -139,8 +139,14 @@ def test_cac_roi_and_payback_hand_worked(result):
         ("ads", 320.0, 170.0, pytest.approx(-0.36), pytest.approx(-0.66)),
         ("seo", 80.0, 60.0, pytest.approx(0.6), pytest.approx(0.2)),
     ]
-    assert result.payback_months() == pytest.approx((550 / 3) / (230 / 6))
-    assert result.cohort_payback() is None  # cumulative 76.67 never reaches 183.33
+    payback = result.payback()
+    assert payback.churn_free == pytest.approx((550 / 3) / (230 / 6))
+    assert (payback.source, payback.months) == ("cohort", None)  # 76.67 never reaches 183.33
+    assert payback.reached == pytest.approx(150 / 3 + 10 + 50 / 3)
+    assert payback.churn == pytest.approx(0.75)  # 1 − GRR
+    assert payback.with_churn is None  # 183.33 × 0.75 ≥ 38.33: the formula never gets there
+    assert payback.text() == "not within 4 months"
+    assert not payback.disagrees  # the churn-free 4.8 months is past the horizon too
     assert result.ltv_cac("cohort") == pytest.approx((150 / 3 + 10 + 50 / 3) / (550 / 3))
 
 
@@ -155,7 +161,7 @@ def test_no_spend_table_says_what_would_enable_cac():
     out = unit_economics(EVENTS.lazy(), None, SPEC)
     assert out.acquisition is None
     assert out.cac is None
-    assert out.payback_months() is None
+    assert out.payback().text() == "n/a"
     assert any("spend table" in w for w in out.warnings)
 
 
@@ -277,8 +283,8 @@ def test_display_tables_and_captions(result):
     assert "$76.67" in text
     assert "$183.33" in text
     assert "each customer costs more to acquire" in text
-    assert "not pass CAC within 4 months" in display.payback_caption(result)
-    assert "over 12 months" not in display.payback_caption(result)  # 4.8 months
+    assert "Payback, counting churn: not within 4 months." in text
+    assert "LTV:CAC with the cohort curve LTV 0.4:1" in text
     long = display.movements_long(result.movements)
     assert long.filter(pl.col("movement") == "churn")["amount"].sum() == -250.0
     assert "spend table" not in display.missing_inputs(result)

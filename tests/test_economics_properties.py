@@ -72,8 +72,8 @@ def test_payback_falls_as_arpu_rises(base, factor):
     richer = EVENTS.with_columns(pl.col("revenue") * factor)
     out = unit_economics(richer.lazy(), SPEND, BASE)
     assert out.arpa == pytest.approx(base.arpa * factor)
-    assert out.payback_months() < base.payback_months()
-    assert out.payback_months() == pytest.approx(base.payback_months() / factor)
+    assert out.payback().churn_free < base.payback().churn_free
+    assert out.payback().churn_free == pytest.approx(base.payback().churn_free / factor)
 
 
 @settings(max_examples=8, deadline=None)

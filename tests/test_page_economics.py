@@ -208,3 +208,66 @@ def test_p_alive_chart_sends_bins_not_one_row_per_customer():
 def test_economics_page_sweeps_clean_on_an_upload_without_revenue():
     result = sweep(upload_no_revenue(no_revenue_csv()))
     assert not result.findings, "\n".join(map(str, result.findings))
+
+
+def observed_cumulative_profit(sample: str) -> pl.DataFrame:
+    """Independent count from the raw events: cumulative gross profit (revenue − cogs) per
+    acquired customer by month of life, over the ages every complete month observes."""
+    events = pl.read_parquet(SAMPLES[sample].events_path).with_columns(
+        month=pl.col("ts").dt.year() * 12 + pl.col("ts").dt.month() - 1
+    )
+    last = events.select(pl.col("ts").max() + pl.duration(days=1)).item()
+    last_complete = last.year * 12 + last.month - 2
+    paid = events.filter(pl.col("revenue") != 0, pl.col("month") <= last_complete)
+    first = paid.group_by("user_id").agg(first=pl.col("month").min())
+    profit = paid.join(first, on="user_id").group_by(age=pl.col("month") - pl.col("first"))
+    profit = profit.agg(gp=(pl.col("revenue") - pl.col("cogs").fill_null(0.0)).sum())
+    ages = range(last_complete - first["first"].min() + 1)
+    at_risk = [first.filter(pl.col("first") + k <= last_complete).height for k in ages]
+    return (
+        pl.DataFrame({"age": list(ages), "at_risk": at_risk})
+        .join(profit, on="age", how="left")
+        .filter(pl.col("at_risk") >= 20)
+        .with_columns(cumulative=(pl.col("gp").fill_null(0.0) / pl.col("at_risk")).cum_sum())
+    )
+
+
+@pytest.mark.parametrize(
+    ("sample", "shown"),
+    [("meals", "not within 24 months"), ("teams", "not within 24 months"), ("cdnow", "n/a")],
+)
+def test_payback_counts_churn_and_health_shows_the_same(sample, shown):
+    at = open_page(PAGE, sample)
+    assert not at.exception
+    assert metric(at, "Payback") == shown
+    if sample == "meals":
+        # it said "5.1" (CAC ÷ monthly gross profit) while 57% of customers leave each month
+        curve = observed_cumulative_profit("meals")
+        assert curve["cumulative"].max() < 33.11  # no observed month of life reaches CAC
+        assert any(
+            "churn-free payback (CAC ÷ monthly gross profit = 5.1 months)" in w.value
+            for w in at.warning
+        )
+        assert "Payback, counting churn: not within 24 months." in texts(at)
+    health = at.switch_page("app_pages/health.py").run()
+    assert not health.exception
+    readings = {m.label: m.value for m in health.metric}
+    if sample == "cdnow":
+        assert "Payback" not in readings
+        assert "**Customer ROI** needs a spend table" in texts(health)
+    else:
+        assert readings["Payback"] == shown
+        assert "LTV:CAC (cohort curve)" in readings
+
+
+def test_a_longer_horizon_shows_when_teams_pays_back():
+    at = open_page(PAGE, "teams")
+    at.select_slider(key="econ_horizon").set_value(48).run()
+    assert not at.exception
+    events = pl.read_parquet(SAMPLES["teams"].events_path)
+    spend = pl.read_parquet(SAMPLES["teams"].spend_path)
+    spec = economics.EconomicsSpec(horizon_months=48)
+    months = economics.unit_economics(events.lazy(), spend, spec).payback().months
+    assert 24 < months <= 48
+    assert metric(at, "Payback") == f"{months} months"
+    assert metric(at, "LTV:CAC (Cohort curve)")

@@ -234,7 +234,7 @@ def shown_columns(at: AppTest) -> list[str]:
 def test_the_table_shows_the_estimated_value_it_uses_not_the_typed_one():
     at = pick_moment(data_mode(open_page(PAGE, "meals")), "save_favorite")
     events = pl.read_parquet(SAMPLES["meals"].events_path).lazy()
-    estimate = value_of_moment(events, event="save_favorite", threshold=1, window_days=7)
+    estimate = value_of_moment(events, event="save_favorite", outcome_window=(8, 97))
     # the editor shows the value used, and hides the typed $20 it does not use
     assert "value_used" in shown_columns(at)
     assert "value_per_moment" not in shown_columns(at)
@@ -321,7 +321,7 @@ def test_value_from_the_data_on_teams_says_where_it_came_from():
     at = pick_moment(data_mode(open_page(PAGE, "teams")), "send_message", threshold=3)
     assert not at.exception
     events = pl.read_parquet(SAMPLES["teams"].events_path).lazy()
-    estimate = value_of_moment(events, event="send_message", threshold=3, window_days=7)
+    estimate = value_of_moment(events, event="send_message", threshold=3, outcome_window=(8, 97))
     row = table(at, "Value source").iloc[1]
     assert row["Value source"].startswith("estimated from the data: 'send_message' ≥ 3×")
     # a moment can be worth less than nothing: the comparison says so, it does not hide it
@@ -379,3 +379,88 @@ def test_a_second_change_after_a_submit_is_not_lost():
     keyed(at, "number_input", "plus_minus").set_value(1.0)
     submit(at)
     assert "± $1.00" in texts(at)
+
+
+def observed_through(sample: str, last_day: int) -> tuple[int, int]:
+    """Independent count: (users whose first event is ≥ last_day + 1 days before the data
+    end, all users)."""
+    events = pl.read_parquet(SAMPLES[sample].events_path)
+    end = events["ts"].max()
+    first = events.group_by("user_id").agg(pl.col("ts").min())
+    seen = first.filter(pl.col("ts") + pl.duration(days=last_day + 1) <= end)
+    return seen.height, first.height
+
+
+def revenue_vs_a(at: AppTest) -> float:
+    return table(at, "Revenue vs A")["Revenue vs A"].tolist()[1]
+
+
+def test_meals_values_the_moment_over_the_plans_three_months():
+    """It was valued over own days 8–35 whatever the horizon: $2.50, and B lost to A."""
+    at = pick_moment(data_mode(open_page(PAGE, "meals")), "save_favorite")
+    assert not at.exception
+    events = pl.read_parquet(SAMPLES["meals"].events_path).lazy()
+    estimate = value_of_moment(events, event="save_favorite", outcome_window=(8, 97))
+    row = table(at, "Value source").iloc[1]
+    assert row["Value source"].endswith("revenue over own days 8–97 (3 months)")
+    assert row["Value per moment"] == pytest.approx(estimate.value, abs=0.005)
+    assert 7 < row["Value per moment"] < 10  # $8.30; over days 8–35 it was $2.50
+    seen, users = observed_through("meals", 97)
+    assert row["Users behind the value"] == seen
+    assert (
+        f"Only users observed through own day 97 count (their first event at least 98 days "
+        f"before the data end): {seen:,} of {users:,} users"
+    ) in texts(at)
+    assert revenue_vs_a(at) > 0  # B (2,000 moments) now beats A's $90,000
+    # one month after the window (own days 8–37) the moment is worth too little for B
+    keyed(at, "selectbox", "horizon").set_value(1)
+    submit(at)
+    assert table(at, "Value source").iloc[1]["Value source"].endswith("8–37 (1 month)")
+    assert revenue_vs_a(at) < 0
+    assert scenarios.from_token(at.query_params[inputs_scenarios.QUERY_KEY]).valuation == (
+        scenarios.Valuation("data", 5.0, "save_favorite", 1, 7, 1)
+    )
+
+
+def test_the_horizon_follows_the_plans_months_unless_chosen():
+    at = pick_moment(data_mode(open_page(PAGE, "meals")), "save_favorite")
+    months_input(at).set_value(6)
+    submit(at)
+    assert not at.exception
+    assert "own days 8–187 (6 months)" in table(at, "Value source").iloc[1]["Value source"]
+    assert keyed(at, "selectbox", "horizon").value is None  # "the plan's 6 months"
+
+
+def test_a_horizon_longer_than_the_data_offers_the_longest_they_support():
+    at = pick_moment(data_mode(open_page(PAGE, "meals")), "save_favorite")
+    keyed(at, "selectbox", "horizon").set_value(18)
+    submit(at)
+    assert not at.exception
+    warning = next(w.value for w in at.warning if "Too few users" in w.value)
+    seen, users = observed_through("meals", 8 + 18 * 30 - 1)
+    assert "observed through own day 547 (18 months after the moment window)" in warning
+    assert f"{seen:,} of {users:,} users" in warning
+    assert "The data can value it over up to 12 months." in warning
+    assert metrics(at)["Revenue, B"] == "$120,000.00"  # the typed $20 meanwhile
+    at.button(key="scenario_use_horizon").click().run()
+    assert not at.exception
+    assert keyed(at, "selectbox", "horizon").value == 12
+    row = table(at, "Value source").iloc[1]
+    assert row["Value source"].endswith("own days 8–367 (12 months)")
+    assert row["Users behind the value"] == observed_through("meals", 367)[0]
+    reopened = _with_link(at.query_params[inputs_scenarios.QUERY_KEY])
+    assert keyed(reopened, "selectbox", "horizon").value == 12
+    assert table(reopened, "Value source").iloc[1]["Value source"].endswith("(12 months)")
+
+
+@pytest.mark.sweep
+@pytest.mark.parametrize(
+    ("sample", "event"),
+    [("meals", "save_favorite"), ("teams", "install_integration"), ("cdnow", "purchase")],
+)
+def test_scenarios_page_sweeps_clean_with_a_moment_valued_from_the_data(sample, event):
+    """Every horizon, down to those past the data (the offer), with a moment picked."""
+    at = pick_moment(data_mode(open_page(PAGE, sample)), event)
+    result = sweep(at)
+    assert "selectbox:Revenue counted over#0" in result.seen
+    assert not result.findings, "\n".join(map(str, result.findings))

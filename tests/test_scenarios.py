@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from scipy import stats as sps
 
 from nsm_core import scenarios
+from nsm_core.moments.value import MomentValue
 from nsm_core.samples import SAMPLES
 from nsm_core.scenarios import (
     PRESETS,
@@ -286,7 +287,7 @@ def test_with_value_only_touches_moment_scenarios():
     assert [s.value_per_moment for s in scenarios.with_value(plan, 7.0)] == [3.0, 7.0]
 
 
-DATA_VALUE = scenarios.Valuation("data", 3.0, "save_favorite", 2, 10)
+DATA_VALUE = scenarios.Valuation("data", 3.0, "save_favorite", 2, 10, 12)
 
 
 def test_json_and_token_restore_how_moments_are_valued():
@@ -298,6 +299,7 @@ def test_json_and_token_restore_how_moments_are_valued():
         "event": "save_favorite",
         "threshold": 2,
         "window_days": 10,
+        "horizon_months": 12,
     }
     assert from_json(to_json(plan)) == plan
     assert from_token(to_token(plan)) == plan
@@ -318,6 +320,8 @@ def test_files_and_links_from_before_the_valuation_still_open():
         ({"mode": "guess"}, "mode must be one of"),
         ({"threshold": 0}, "threshold must be 1 to 50"),
         ({"window_days": 31}, "window must be 1 to 30"),
+        ({"horizon_months": 0}, "horizon must be 1 to 120 months"),
+        ({"horizon_months": 2.5}, "whole numbers"),
         ({"threshold": 1.5}, "whole numbers"),
         ({"plus_minus": -1}, "0 or more"),
         ({"event": 7}, "must be text"),
@@ -332,16 +336,19 @@ def test_a_broken_valuation_says_what_is_wrong(value, message):
 
 def test_the_outcome_window_always_follows_the_moment_window():
     for window in range(1, scenarios.MAX_WINDOW + 1):
-        low, high = scenarios.Valuation(window_days=window).outcome_window
-        assert window <= low < high
-    assert scenarios.Valuation().outcome_window == (8, 35)  # as on the Moments page
+        for months in (1, 3, 12):
+            low, high = scenarios.Valuation(window_days=window).outcome_window(months)
+            assert window <= low < high
+            assert high - low + 1 == 30 * months  # the revenue counted spans the horizon
+    assert scenarios.Valuation().outcome_window(3) == (8, 97)  # from day 8, as on Moments
 
 
 def test_comparison_table_shows_the_value_used_and_where_it_came_from():
     plan = PRESETS["a_vs_b"].plan
     estimate = Estimate(2.5, 1.25, 3.75, 5_756, "propensity strata")
     used = scenarios.value.estimated(
-        estimate, dataclasses.replace(plan, valuation=scenarios.Valuation("data", event="fav"))
+        MomentValue(estimate, (8, 97), 5_840, 5_756),
+        dataclasses.replace(plan, valuation=scenarios.Valuation("data", event="fav")),
     )
     priced = used.priced(plan)
     shown = scenarios.comparison_table(compare(priced, 3), used).row(1, named=True)
@@ -361,9 +368,10 @@ def test_an_estimate_the_data_cannot_give_falls_back_to_the_typed_values():
         PRESETS["a_vs_b"].plan, valuation=scenarios.Valuation("data", event="fav")
     )
     nan = float("nan")
-    used = scenarios.value.estimated(Estimate(nan, nan, nan, 30, "fewer than 50 users"), plan)
+    failed = Estimate(nan, nan, nan, 300, "not enough data: too little overlap")
+    used = scenarios.value.estimated(MomentValue(failed, (8, 97), 900, 300), plan)
     assert not used.estimated
-    assert "cannot value 'fav' (fewer than 50 users)" in used.problem
+    assert "cannot value 'fav' (not enough data: too little overlap)" in used.problem
     assert [s.value_per_moment for s in used.priced(plan)] == [0.0, 20.0]
     assert used.source == "typed in (± $5.00), not from the data"
 

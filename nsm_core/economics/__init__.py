@@ -2,8 +2,9 @@
 
 `unit_economics(events, spend, spec)` computes everything the Unit economics page shows;
 the pieces are public for other pages (Scenarios, Health): `formulas` has the scalar
-formulas (crr, nrr, grr, churn_rate, cac, ltv_simple, payback_months); `payment_tables` and
-`from_tables` are its two stages, `counts_from_tables` what payments without amounts give.
+formulas (crr, nrr, grr, churn_rate, cac, ltv_simple, the paybacks); `payment_tables` and
+`from_tables` are its two stages, `counts_from_tables` what payments without amounts give;
+`cac_payback` is the one payback every page shows (with churn, `UnitEconomics.payback()`).
 """
 
 from nsm_core.economics import formulas
@@ -15,12 +16,7 @@ from nsm_core.economics.clv import (
     fit_bgnbd,
     fit_gamma_gamma,
 )
-from nsm_core.economics.ltv import (
-    LTVEstimate,
-    cohort_payback,
-    ltv_cac_verdict,
-    payback_months,
-)
+from nsm_core.economics.ltv import LTVEstimate, ltv_cac_verdict
 from nsm_core.economics.margins import (
     Contribution,
     RecurringSplit,
@@ -29,6 +25,7 @@ from nsm_core.economics.margins import (
     revenue_movements,
     revenue_retention,
 )
+from nsm_core.economics.payback import Payback, cac_payback
 from nsm_core.economics.payments import (
     Amounts,
     payment_candidates,
@@ -60,6 +57,7 @@ __all__ = [
     "EconomicsSpec",
     "GammaGamma",
     "LTVEstimate",
+    "Payback",
     "PaymentCounts",
     "PaymentTables",
     "RFMSpec",
@@ -67,9 +65,9 @@ __all__ = [
     "RevenueRetention",
     "UnitEconomics",
     "blended_cac",
+    "cac_payback",
     "cac_table",
     "channel_roi",
-    "cohort_payback",
     "counts_from_tables",
     "customer_months",
     "customer_values",
@@ -83,7 +81,6 @@ __all__ = [
     "ltv_cac_verdict",
     "model_ltv",
     "movement_rows",
-    "payback_months",
     "payment_candidates",
     "payment_events",
     "payment_tables",

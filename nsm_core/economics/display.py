@@ -9,7 +9,7 @@ from typing import Final
 import polars as pl
 
 from nsm_core import fmt
-from nsm_core.economics.ltv import PAYBACK_LIMIT, Method, ltv_cac_verdict
+from nsm_core.economics.ltv import Method, ltv_cac_verdict
 from nsm_core.economics.margins import Contribution, RevenueRetention
 from nsm_core.economics.payments import Amounts
 from nsm_core.economics.probabilistic import CustomerModel
@@ -25,11 +25,12 @@ HELP: Final[dict[str, str]] = {
     "months the spend table covers, organic ones included.",
     "ltv": "Lifetime gross profit per acquired customer, by the method chosen above; the "
     "three methods are compared in the LTV view.",
-    "ltv_cac": "LTV ÷ CAC. Rule of thumb: 3:1 or more; below 1:1 each customer loses money.",
-    "payback": "CAC payback = CAC ÷ (ARPA × gross margin %), in months; over 12 is flagged. "
-    "It assumes customers keep paying; the cohort payback does not.",
-    "cohort_payback": "First month of a customer's life in which cumulative gross profit per "
-    "acquired customer (the cohort curve, churn included) reaches CAC.",
+    "ltv_cac": "LTV ÷ CAC, with the LTV named in the label (chosen under 'LTV used for "
+    "LTV:CAC'). Rule of thumb: 3:1 or more; below 1:1 each customer loses money.",
+    "payback": "Months of a customer's life until cumulative gross profit per acquired customer "
+    "reaches CAC, counting churn: on the cohort curve (customers who stopped paying included), "
+    "else Σ ARPA × margin × (1 − churn)^t; 'not within N months' past the LTV horizon, over 12 "
+    "flagged, undiscounted. CAC ÷ (ARPA × margin) assumes no churn and is not the headline.",
     "gross_margin": "Gross margin = (revenue − COGS) ÷ revenue.",
     "arpa": "ARPA = revenue ÷ paying customer-months (average revenue per paying customer "
     "per month).",
@@ -59,8 +60,17 @@ DEFINITIONS: Final = """
   per acquired customer by month of life (Amplitude N-day LTV, Mixpanel "on or before"
   retention with a property sum), extrapolated with a fitted decay; *model*: BG/NBD ×
   Gamma-Gamma (lifetimes, PyMC-Marketing), monthly discount rate as set above.
-- **Payback** = CAC ÷ (ARPA × gross margin). The cohort version is the first month in which
-  cumulative gross profit per customer reaches CAC.
+- **LTV:CAC** = the LTV chosen under *LTV used for LTV:CAC* (cohort curve by default; the
+  label names it) ÷ blended CAC. Health uses the cohort-curve LTV.
+- **Payback** (the headline, also on Health): months of a customer's life until cumulative
+  gross profit per acquired customer reaches CAC, counting churn. From the cohort curve
+  (customers who stopped paying stay in the denominator), or, without one, the formula with
+  churn: the sum over months t = 0 … n − 1 of ARPA × margin × (1 − c)^t ≥ CAC, c = monthly
+  revenue churn, so
+  n = ⌈log(1 − CAC·c ÷ (ARPA × margin)) ÷ log(1 − c)⌉, which never comes when CAC exceeds
+  the formula LTV. "Not within N months" when it does not within the LTV horizon. The
+  churn-free CAC ÷ (ARPA × margin) assumes every customer keeps paying; it is flagged when
+  it disagrees.
 - **Revenue retention** (PostHog revenue definitions): new, reactivation, expansion,
   contraction and churn per customer and calendar month; NRR, GRR, CRR and the MRR quick
   ratio pool the complete months.
@@ -91,7 +101,7 @@ def ltv_table(result: UnitEconomics) -> pl.DataFrame:
 
 
 def headline(result: UnitEconomics, method: Method) -> str:
-    """Return the LTV:CAC story in one sentence."""
+    """Return the LTV:CAC story, saying which LTV it uses, and the payback counting churn."""
     est = result.ltv(method)
     if est.value is None:
         return f"No {METHOD_LABEL[method].lower()} LTV for this data: {' '.join(est.warnings)}"
@@ -108,34 +118,10 @@ def headline(result: UnitEconomics, method: Method) -> str:
     if result.cac is None:
         return worth
     return (
-        f"{worth} Acquiring one costs {fmt.money(result.cac)} (blended CAC): "
-        f"{ltv_cac_verdict(result.ltv_cac(method))}."
+        f"{worth} Acquiring one costs {fmt.money(result.cac)} (blended CAC): LTV:CAC with "
+        f"the {METHOD_LABEL[method].lower()} LTV {ltv_cac_verdict(result.ltv_cac(method))}. "
+        f"Payback, counting churn: {result.payback().text()}."
     )
-
-
-def payback_caption(result: UnitEconomics) -> str:
-    """Return both payback numbers in words, flagging paybacks over 12 months."""
-    simple, cohort = result.payback_months(), result.cohort_payback()
-    if simple is None:
-        return "Payback needs a CAC (a spend table) and a positive monthly gross profit."
-    flag = " That is over 12 months: slow." if simple > PAYBACK_LIMIT else ""
-    observed = (
-        f"Following the cohort curve, cumulative gross profit per customer passes CAC in month "
-        f"{cohort} of a customer's life."
-        if cohort is not None
-        else f"Following the cohort curve, it does not pass CAC within "
-        f"{result.spec.horizon_months} months."
-    )
-    months = fmt.num(simple, 1)
-    return f"CAC is paid back in {months} months at today's ARPA × margin.{flag} {observed}"
-
-
-def cohort_payback_text(result: UnitEconomics) -> str:
-    """Return the cohort payback as a short label ("month 7", "> 24 months", "n/a")."""
-    if result.cac is None:
-        return "n/a"
-    month = result.cohort_payback()
-    return f"> {result.spec.horizon_months} mo" if month is None else f"month {month}"
 
 
 def contribution_table(c: Contribution) -> pl.DataFrame:

@@ -4,9 +4,18 @@ For pages and modules (Scenarios, Health) that already hold the totals and need 
 each returns None when its denominator is zero or missing, never inf or NaN.
 """
 
-from nsm_core.economics.ltv import payback_months
+from nsm_core.economics.payback import churn_free_months, formula_months
 
-__all__ = ["cac", "churn_rate", "crr", "grr", "ltv_simple", "nrr", "payback_months"]
+__all__ = [
+    "cac",
+    "churn_free_months",
+    "churn_rate",
+    "crr",
+    "formula_months",
+    "grr",
+    "ltv_simple",
+    "nrr",
+]
 
 
 def _div(num: float, den: float | None) -> float | None:

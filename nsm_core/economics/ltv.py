@@ -1,4 +1,4 @@
-"""LTV by formula and by observed cohorts, payback and LTV:CAC (SEMANTICS.md §7).
+"""LTV by formula and by observed cohorts, and LTV:CAC (SEMANTICS.md §7); payback is payback.py.
 
 Every LTV is an `LTVEstimate`: value, a 95% bootstrap interval over customers, the number of
 customers behind it, the method's name, its formula and its assumptions in words.
@@ -15,7 +15,6 @@ from nsm_core.economics.tables import Curve, EconomicsSpec
 
 Method: TypeAlias = Literal["simple", "cohort", "model"]
 RULE_OF_THUMB: Final = 3.0
-PAYBACK_LIMIT: Final = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,31 +235,6 @@ def _cohort_warnings(observed: np.ndarray, spec: EconomicsSpec) -> tuple[str, ..
     if n_obs < 3 and spec.horizon_months > n_obs:
         return (f"Only {n_obs} month(s) of life observed: the decay curve is a rough guess.",)
     return ()
-
-
-def payback_months(cac: float | None, monthly_gross_profit: float | None) -> float | None:
-    """Return CAC payback in months = CAC ÷ (ARPA × GM%).
-
-    Example:
-        >>> payback_months(120.0, 20.0)
-        6.0
-    """
-    if cac is None or not monthly_gross_profit or monthly_gross_profit <= 0:
-        return None
-    return cac / monthly_gross_profit
-
-
-def cohort_payback(cumulative: pl.Series, cac: float | None) -> int | None:
-    """Return the first month of life (1 = acquisition month) where cumulative GP ≥ CAC.
-
-    Example:
-        >>> cohort_payback(pl.Series([30.0, 40.0, 48.0]), 35.0)
-        2
-    """
-    if cac is None:
-        return None
-    reached = (cumulative >= cac).arg_true()
-    return int(reached[0]) + 1 if reached.len() else None
 
 
 def ltv_cac_verdict(ratio: float | None) -> str:

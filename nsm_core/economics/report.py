@@ -17,6 +17,7 @@ from nsm_core.economics import margins, payments
 from nsm_core.economics.clv import BGNBD, GammaGamma
 from nsm_core.economics.costs import CostSources, resolve_costs
 from nsm_core.economics.ltv import LTVEstimate, Method
+from nsm_core.economics.payback import Payback, cac_payback
 from nsm_core.economics.payments import Amounts
 from nsm_core.economics.probabilistic import CustomerModel, fit_models, model_ltv
 from nsm_core.economics.rfm import RFMSpec, rfm_summary
@@ -93,13 +94,17 @@ class UnitEconomics:
         value, cac = self.ltv(method).value, self.cac
         return value / cac if value is not None and cac else None
 
-    def payback_months(self) -> float | None:
-        """Return CAC ÷ (ARPA × GM%), in months."""
-        return ltv_mod.payback_months(self.cac, self.monthly_gross_profit)
+    def payback(self) -> Payback:
+        """Return CAC payback counting churn (the headline of every page) and without churn.
 
-    def cohort_payback(self) -> int | None:
-        """Return the first month of life where cumulative gross profit per customer ≥ CAC."""
-        return ltv_mod.cohort_payback(self.ltv_curve["cumulative"], self.cac)
+        From the cohort curve when there is one, else the formula with revenue churn; see
+        `payback.cac_payback`.
+        """
+        curve = self.ltv_curve["cumulative"] if self.ltv("cohort").value is not None else None
+        churn = self.retention.revenue_churn
+        return cac_payback(
+            self.cac, self.monthly_gross_profit, churn, curve, self.spec.horizon_months
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,7 +37,11 @@ FAMILY_TITLES: Final[dict[FamilyKey, str]] = {
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """One number of the scorecard, the number it is compared with, and its formula."""
+    """One number of the scorecard, the number it is compared with, and its formula.
+
+    text: the value in words when another page words it (payback "not within 24 months"),
+    shown instead of the formatted value so both pages read the same.
+    """
 
     label: str
     value: float | None
@@ -46,6 +50,7 @@ class Reading:
     previous: float | None = None
     compared_with: str = ""
     higher_is_better: bool = True
+    text: str | None = None
 
     @property
     def change(self) -> float | None:
@@ -61,7 +66,7 @@ class Reading:
             >>> Reading("Churn", 0.0812, "share", "").shown()
             '8.1%'
         """
-        return show(self.value, self.unit)
+        return self.text if self.text is not None else show(self.value, self.unit)
 
 
 @dataclass(frozen=True, slots=True)

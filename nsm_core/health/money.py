@@ -3,6 +3,7 @@
 import polars as pl
 
 from nsm_core.economics import UnitEconomics
+from nsm_core.economics.payback import SOURCE_WORDS
 from nsm_core.health.families import NEEDS_REVENUE
 from nsm_core.health.model import Family, Reading
 
@@ -95,7 +96,9 @@ def marketing_roi(econ: UnitEconomics | None) -> Family:
 
 
 def customer_roi(econ: UnitEconomics | None) -> Family:
-    """Return CAC, cohort LTV, LTV:CAC and payback months.
+    """Return CAC, cohort LTV, LTV:CAC and payback, as Unit economics shows them.
+
+    Payback is `UnitEconomics.payback()`, the page's headline (churn counted), in its words.
 
     Example:
         >>> customer_roi(None).available
@@ -106,18 +109,27 @@ def customer_roi(econ: UnitEconomics | None) -> Family:
     if econ.cac is None:
         return Family("customer_roi", needs=NEEDS_SPEND)
     ltv = econ.ltv("cohort")
+    payback = econ.payback()
     readings = (
         Reading(
             "CAC", econ.cac, "money", "ad spend ÷ new paying customers", higher_is_better=False
         ),
-        Reading("LTV (cohort)", ltv.value, "money", ltv.formula),
-        Reading("LTV : CAC", econ.ltv_cac("cohort"), "ratio", "LTV ÷ CAC; 3× is the rule of thumb"),
+        Reading("LTV (cohort curve)", ltv.value, "money", ltv.formula),
+        Reading(
+            "LTV:CAC (cohort curve)",
+            econ.ltv_cac("cohort"),
+            "ratio",
+            "cohort-curve LTV ÷ CAC; 3× is the rule of thumb",
+        ),
         Reading(
             "Payback",
-            econ.payback_months(),
+            payback.months,
             "months",
-            "CAC ÷ (ARPA × gross margin)",
+            "months of a customer's life until cumulative gross profit per acquired customer "
+            f"reaches CAC, churn counted ({SOURCE_WORDS.get(payback.source, 'n/a')}), as on "
+            "Unit economics",
             higher_is_better=False,
+            text=payback.text(),
         ),
     )
     return Family("customer_roi", readings, basis=f"{econ.customers:,} paying customers")

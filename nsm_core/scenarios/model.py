@@ -25,6 +25,7 @@ MAX_NAME: Final = 60
 MAX_EVENT: Final = 200
 MAX_THRESHOLD: Final = 50
 MAX_WINDOW: Final = 30
+DAYS_PER_MONTH: Final = 30  # a month of a user's own days, for the value of a moment
 ValueMode: TypeAlias = Literal["typed", "data"]
 VALUE_MODES: Final[tuple[ValueMode, ...]] = ("typed", "data")
 
@@ -88,7 +89,8 @@ class Valuation:
 
     mode "typed": each scenario's own value per moment, ± `plus_minus` for the range of
     outcomes. mode "data": the adjusted revenue lift of users who did `event` at least
-    `threshold` times in their first `window_days` days (None = not picked yet).
+    `threshold` times in their first `window_days` days (None = not picked yet), over the
+    `horizon_months` months after the moment window (None = the plan's months).
     """
 
     mode: ValueMode = "typed"
@@ -96,12 +98,13 @@ class Valuation:
     event: str | None = None
     threshold: int = 1
     window_days: int = 7
+    horizon_months: int | None = None
 
     def __post_init__(self) -> None:
         """Reject what no valuation can be (it may come from a shared link)."""
-        whole = (self.threshold, self.window_days)
+        whole = (self.threshold, self.window_days, self.horizon_months or 1)
         if any(isinstance(v, bool) or not isinstance(v, int) for v in whole):
-            raise DataError("The moment's threshold and window must be whole numbers.")
+            raise DataError("The moment's threshold, window and horizon must be whole numbers.")
         problems = [
             self.mode not in VALUE_MODES and f"mode must be one of {', '.join(VALUE_MODES)}",
             not (math.isfinite(self.plus_minus) and self.plus_minus >= 0)
@@ -113,23 +116,35 @@ class Valuation:
             and f"the threshold must be 1 to {MAX_THRESHOLD} times",
             not 1 <= self.window_days <= MAX_WINDOW
             and f"the window must be 1 to {MAX_WINDOW} days",
+            self.horizon_months is not None
+            and not 1 <= self.horizon_months <= MAX_MONTHS
+            and f"the horizon must be 1 to {MAX_MONTHS} months",
         ]
         wrong = [p for p in problems if p]
         if wrong:
             raise DataError(f"The value per moment is not usable: {'; '.join(wrong)}.")
 
-    @property
-    def outcome_window(self) -> tuple[int, int]:
-        """Return the own days over which revenue is measured: after the moment window.
-
-        Days 8–35 as on the High-value moments page, moved later for longer windows so the
-        revenue cannot come before the moment.
+    def horizon(self, months: int) -> int:
+        """Return the months of revenue a moment is valued over: its own, else the plan's.
 
         Example:
-            >>> Valuation(window_days=7).outcome_window, Valuation(window_days=30).outcome_window
-            ((8, 35), (30, 37))
+            >>> Valuation().horizon(3), Valuation(horizon_months=12).horizon(3)
+            (3, 12)
         """
-        return max(8, self.window_days), max(35, self.window_days + 7)
+        return self.horizon_months or months
+
+    def outcome_window(self, months: int) -> tuple[int, int]:
+        """Return the own days a..b over which revenue is counted, for a plan of `months`.
+
+        a = the day after the moment window (day 8 for a week, as on the High-value moments
+        page); b = a + 30 × horizon − 1, so 3 months after a week are own days 8–97.
+
+        Example:
+            >>> Valuation().outcome_window(3), Valuation(window_days=30).outcome_window(1)
+            ((8, 97), (30, 59))
+        """
+        low = max(8, self.window_days)
+        return low, low + DAYS_PER_MONTH * self.horizon(months) - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +162,11 @@ class Plan:
     def __post_init__(self) -> None:
         """Check the horizon, the number of scenarios and that names are unique."""
         check(list(self.scenarios), self.months)
+
+    @property
+    def value_window(self) -> tuple[int, int]:
+        """Return the own days a..b a moment's revenue is counted over (`Valuation`)."""
+        return self.valuation.outcome_window(self.months)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,14 @@ FRAME_SCHEMA: Final = {
     "value_per_moment": pl.Float64(),
     "costs": pl.Float64(),
 }
-_VALUE_FIELDS: Final = ("mode", "plus_minus", "event", "threshold", "window_days")
+_VALUE_FIELDS: Final = (
+    "mode",
+    "plus_minus",
+    "event",
+    "threshold",
+    "window_days",
+    "horizon_months",
+)
 _FIX: Final = "Save scenarios from this page and load that file, or fix the field named here."
 
 
@@ -124,7 +131,7 @@ def from_json(text: str | bytes) -> Plan:
 
     Example:
         >>> from_json('{"months": 2, "scenarios": [{"name": "A", "base_revenue_per_month": 5}]}')
-        Plan(scenarios=(Scenario(name='A', base_revenue_per_month=5.0, moments_per_month=0.0, value_per_moment=0.0, costs=0.0),), months=2, valuation=Valuation(mode='typed', plus_minus=5.0, event=None, threshold=1, window_days=7))
+        Plan(scenarios=(Scenario(name='A', base_revenue_per_month=5.0, moments_per_month=0.0, value_per_moment=0.0, costs=0.0),), months=2, valuation=Valuation(mode='typed', plus_minus=5.0, event=None, threshold=1, window_days=7, horizon_months=None))
     """  # noqa: E501 - a doctest's expected output is one line
     if len(text) > MAX_JSON_BYTES:
         raise DataError(f"The scenario file is larger than {MAX_JSON_BYTES:,} bytes.", fix=_FIX)
