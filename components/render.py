@@ -1,12 +1,26 @@
-"""How results reach the screen: every chart and table with a caption and a CSV download."""
+"""How results reach the screen: every chart and table with a caption and a CSV download.
+
+The one place that draws view objects (nsm_core/views) and shows a DataError to the user.
+"""
 
 import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import altair as alt
 import polars as pl
 import streamlit as st
 
 from nsm_core.export import to_csv_bytes
+from nsm_core.schema import DataError
+from nsm_core.views._base import ChartView, Headline, Note, TableView
+
+_NOTE_ICONS = {
+    "info": ":material/info:",
+    "warning": ":material/warning:",
+    "error": ":material/error:",
+    "success": ":material/check_circle:",
+}
 
 
 def _file_name(name: str) -> str:
@@ -86,3 +100,38 @@ def definitions(markdown: str, title: str = "How these numbers are defined") -> 
 def empty(message: str) -> None:
     """Say what is missing and what would enable the view (instead of an empty chart)."""
     st.info(message, icon=":material/info:")
+
+
+def headlines(items: Sequence[Headline], *, border: bool = False) -> None:
+    """Show headline numbers side by side, each with its tooltip and change."""
+    for column, item in zip(st.columns(len(items)), items, strict=True):
+        column.metric(
+            item.label,
+            item.value,
+            delta=item.delta,
+            delta_color=item.delta_color,
+            help=item.help or None,
+            border=border,
+        )
+
+
+def show(*items: ChartView | TableView | Note | Sequence[Headline]) -> None:
+    """Draw view objects in order: charts and tables with captions and downloads, notes."""
+    for item in items:
+        if isinstance(item, ChartView):
+            chart(item.figure, item.data, name=item.name, caption=item.caption)
+        elif isinstance(item, TableView):
+            table(item.data, name=item.name, caption=item.caption)
+        elif isinstance(item, Note):
+            getattr(st, item.kind)(item.text, icon=_NOTE_ICONS[item.kind])
+        else:
+            headlines(item)
+
+
+@contextmanager
+def data_errors() -> Iterator[None]:
+    """Show a DataError raised inside the block as an error with its fix; the page goes on."""
+    try:
+        yield
+    except DataError as err:
+        st.error(str(err), icon=":material/error:")

@@ -5,7 +5,6 @@ from datetime import datetime
 
 import polars as pl
 
-from nsm_core import fmt
 from nsm_core._types import FrameT, Period
 from nsm_core.periods import first_open_period, period_number, period_start
 from nsm_core.schema import EVENT, REVENUE, TS, USER
@@ -123,71 +122,4 @@ def new_users(events: FrameT, period: Period, segment: str | None = None) -> Fra
         .group_by("period_start", "segment")
         .agg(new_users=pl.len().cast(pl.Int64))
         .sort("period_start", "new_users", "segment", descending=[False, True, False])
-    )
-
-
-def _last_complete(data: pl.DataFrame) -> tuple[dict, dict | None] | None:
-    """Return the last complete period's row and the one before it (None if none)."""
-    done = data.filter(pl.col("complete"))
-    if done.is_empty():
-        return None
-    rows = done.tail(2).rows(named=True)
-    return rows[-1], (rows[0] if len(rows) == 2 else None)
-
-
-def active_users_caption(data: pl.DataFrame, period: Period) -> str:
-    r"""Return the active-users chart in words: the last complete period vs the one before.
-
-    Example:
-        >>> from datetime import date
-        >>> df = pl.DataFrame(
-        ...     {
-        ...         "period_start": [date(2025, 3, 3), date(2025, 3, 10), date(2025, 3, 17)],
-        ...         "active_users": [1000, 1100, 50],
-        ...         "complete": [True, True, False],
-        ...     }
-        ... )
-        >>> print(active_users_caption(df, "week").replace(": ", ":\n"))
-        In the week of 10 Mar 2025 (the last complete week), 1,100 users were active:
-        +10% on the week before.
-    """
-    found = _last_complete(data)
-    if found is None:
-        return f"No complete {period} in the data yet."
-    last, before = found
-    text = (
-        f"In {fmt.period_name(last['period_start'], period)} (the last complete {period}), "
-        f"{fmt.count(last['active_users'])} users were active"
-    )
-    if before is None or before["active_users"] == 0:
-        return text + "."
-    change = last["active_users"] / before["active_users"] - 1
-    return text + f": {change:+.0%} on the {period} before."
-
-
-def new_users_caption(data: pl.DataFrame, period: Period, segment_title: str) -> str:
-    """Return which segment brought the most new users over the whole dataset, in words.
-
-    Example:
-        >>> from datetime import date
-        >>> df = pl.DataFrame(
-        ...     {
-        ...         "period_start": [date(2025, 1, 1)] * 2,
-        ...         "segment": ["ads", "seo"],
-        ...         "new_users": [30, 10],
-        ...     }
-        ... )
-        >>> new_users_caption(df, "month", "channel")
-        'Of 40 new users in all, the largest channel is ads with 30 (75%).'
-    """
-    if data.is_empty():
-        return "No users in the data."
-    by_segment = (
-        data.group_by("segment").agg(pl.col("new_users").sum()).sort("new_users", descending=True)
-    )
-    total = by_segment["new_users"].sum()
-    top, n = by_segment.row(0)
-    return (
-        f"Of {fmt.count(total)} new users in all, the largest {segment_title} is {top} "
-        f"with {fmt.count(n)} ({fmt.pct(n / total)})."
     )
