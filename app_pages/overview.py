@@ -87,5 +87,6 @@ render.definitions(
   PostHog "Unique users" in a trend.
 - **New user**: counted in the period of their first event in the data.
 - **Revenue** is net: refunds are negative revenue.
-"""
+""",
+    docs="docs/definitions/overview.md",
 )
