@@ -71,3 +71,24 @@ if data.bands:
 if data.spend is not None:
     st.subheader("Marketing spend")
     render.table(data.spend, name="marketing spend", caption="Monthly spend per channel.")
+
+render.definitions(
+    """
+- **Dropped rows**: a row with no user id (empty, `null`, `undefined`, ...), no event name,
+  a time that cannot be read, or a time more than a day in the future; each row gets the
+  first reason that applies, and every reason is counted above with examples.
+- **Identical rows** (every column equal to an earlier row) depend on the time resolution:
+  on dates only (or whole minutes or hours) they are repeat events, such as two same-day
+  purchases of one amount, and are kept; once times carry seconds they are a double export
+  and only one copy is kept.
+- **Times** are UTC; a time without an offset is read as UTC, a date as midnight UTC.
+- **Segments**: text or whole-number properties with 2 to 30 values, counted under each
+  user's first-touch value (their earliest event that has one). Numbers with more values
+  are cut into about five bands of users with round edges.
+- **Event catalog**: Amplitude's *Events* in Data, Mixpanel's *Lexicon*, PostHog's *Data
+  management*.
+- **Dates** in the sidebar narrow the events of every page; the quality report covers the
+  whole file.
+""",
+    docs="docs/definitions/data.md",
+)

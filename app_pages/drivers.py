@@ -137,5 +137,6 @@ render.definitions(
 - **What if**: moves drivers by a percentage, holding everything else at this period's value.
 - **Experiment brief**: sample size per arm from the driver's baseline (two-proportion or
   two-mean z-test). The tree is observational: only an experiment shows cause and effect.
-"""
+""",
+    docs="docs/definitions/drivers.md",
 )

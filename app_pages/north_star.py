@@ -130,5 +130,6 @@ render.definitions(
 - **Exclusions** remove excluded users from every period, not only the rows that match.
 - **A change** is recomputed both ways on the same events, so the gap between the lines is
   the redefinition itself, not a change in behaviour.
-"""
+""",
+    docs="docs/definitions/metrics.md",
 )

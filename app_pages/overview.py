@@ -37,4 +37,4 @@ with left:
 with right:
     render.show(view.top_events(cached.event_catalog(source)))
 
-render.definitions(view.DEFINITIONS)
+render.definitions(view.DEFINITIONS, docs=view.DOCS)

@@ -149,4 +149,4 @@ try:
     VIEWS[view]()
 except DataError as err:
     st.error(str(err), icon=":material/error:")
-render.definitions(display.DEFINITIONS[view])
+render.definitions(display.DEFINITIONS[view], docs=display.DOCS[view])

@@ -91,10 +91,17 @@ def warnings(messages: tuple[str, ...] | list[str]) -> None:
         st.warning(message, icon=":material/warning:")
 
 
-def definitions(markdown: str, title: str = "How these numbers are defined") -> None:
-    """Show the definitions behind a view in an expander next to it."""
+def definitions(
+    markdown: str, title: str = "How these numbers are defined", *, docs: str | None = None
+) -> None:
+    """Show the definitions behind a view in an expander next to it.
+
+    `docs` names the file (or anchor) in docs/definitions/ that writes them out in full.
+    """
     with st.expander(title, icon=":material/menu_book:"):
         st.markdown(markdown)
+        if docs:
+            st.caption(f"Every definition in full, with its formula and examples: `{docs}`.")
 
 
 def empty(message: str) -> None:

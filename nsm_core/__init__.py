@@ -1,1 +1,1 @@
-"""North Star Lab analysis core: pure polars, no UI (see DESIGN.md)."""
+"""North Star Lab analysis core: pure polars, no UI (see docs/architecture.md)."""

@@ -1,4 +1,4 @@
-"""Integer time: epoch microseconds and period numbers (DESIGN.md, "Integer time").
+"""Integer time: epoch microseconds and period numbers (docs/definitions/periods.md).
 
 Stage-1 code works on Int64 numbers, not datetimes: it is the fast path in polars and
 ports unchanged to DuckDB and Spark.

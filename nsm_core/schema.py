@@ -1,6 +1,6 @@
 """The canonical event schema, the error users see, and the data-quality report.
 
-Every loader returns events with these columns (DESIGN.md, "Canonical event schema"):
+Every loader returns events with these columns (docs/definitions/data.md#canonical-event-schema):
 user_id (String), event (String), ts (Datetime us UTC), revenue (Float64, 0.0 when absent),
 optional account_id and session_id (String); any other column is a property kept as read.
 

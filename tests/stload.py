@@ -4,7 +4,7 @@
 BackMsg/ForwardMsg protobufs) the way the web frontend does: connect, rerun, switch pages
 by page_script_hash. It is Streamlit's internal protocol, checked on streamlit 1.67: if an
 upgrade breaks it, the browser tests still stand. `websockets` comes with streamlit.
-See ../shared/loadtest.md for the recipe and its measurements.
+How the load and isolation tests use it: docs/architecture.md#load-and-isolation-tests.
 """
 
 import asyncio

@@ -1,4 +1,4 @@
-"""Each browser session sees only its own data (DESIGN.md "Safe by default").
+"""Each browser session sees only its own data (docs/architecture.md#safe-by-default).
 
 Every session uploads a file with the SAME name and DIFFERENT bytes, so a cache keyed on
 the name, or state kept in an imported module instead of st.session_state, hands one

@@ -1,4 +1,7 @@
-"""Lifecycle (growth accounting) against a plain-Python oracle and SEMANTICS §3 identities."""
+"""Lifecycle (growth accounting) against a plain-Python oracle and its identities.
+
+The states and identities are those of docs/definitions/retention.md#lifecycle-states.
+"""
 
 from datetime import UTC, date, datetime, timedelta
 

@@ -1,7 +1,7 @@
 """Cohort retention against DuckDB SQL of the same definitions, on generated data and CDNOW.
 
-The SQL is written from SEMANTICS.md §1–2, independently of the polars code: DuckDB's own
-date_trunc / date arithmetic / intervals instead of our integer period numbers.
+The SQL is written from docs/definitions/retention.md, independently of the polars code:
+DuckDB's own date_trunc / date arithmetic / intervals instead of our integer period numbers.
 """
 
 from datetime import UTC, datetime

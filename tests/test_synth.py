@@ -432,7 +432,8 @@ def test_coupons_lift_orders_but_cut_margin(events):
 
 def test_teams_subscriptions_expand_and_churn(con):
     truth = TRUTHS["teams"].expansion
-    # SEMANTICS.md section 4: per-account monthly MRR; 6-month NRR of the Jan-Jul 2025 starters.
+    # docs/definitions/economics.md#nrr: per-account monthly MRR; 6-month NRR of the Jan-Jul
+    # 2025 starters.
     nrr = con.sql("""
         with pay as (select account_id, date_trunc('month', ts) m, sum(revenue) mrr
                      from teams where event = 'subscription_payment' group by 1, 2),

@@ -156,6 +156,16 @@ def colour_scale() -> alt.Scale:
     return alt.Scale(range=list(PALETTE))
 
 
+def axis_name(column: str) -> str:
+    """Return a column name as an axis title, for charts given none ("first_month": "First month").
+
+    Example:
+        >>> axis_name("first_month")
+        'First month'
+    """
+    return column.replace("_", " ").capitalize()
+
+
 def time_series(
     data: pl.DataFrame,
     *,
@@ -165,8 +175,11 @@ def time_series(
     y_title: str,
     color: str | None = None,
     y_format: str = "count",
+    x_title: str | None = None,
 ) -> alt.Chart:
     """Return a line chart over dates with points, one line per `color` value.
+
+    Both axes are titled: `x_title` defaults to the date column's name (`axis_name`).
 
     Example:
         >>> from datetime import date
@@ -175,12 +188,13 @@ def time_series(
         'line'
     """
     fmt = FORMAT[y_format]
+    x_title = x_title or axis_name(x)
     tooltip = [
-        alt.Tooltip(f"{x}:T", title="Date"),
+        alt.Tooltip(f"{x}:T", title=x_title),
         alt.Tooltip(f"{y}:Q", title=y_title, format=fmt),
     ]
     encoding = {
-        "x": alt.X(f"{x}:T", title=None),
+        "x": alt.X(f"{x}:T", title=x_title),
         "y": alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=fmt)),
     }
     if color:
@@ -198,8 +212,11 @@ def bars(
     title: str,
     value_title: str,
     value_format: str = "count",
+    category_title: str | None = None,
 ) -> alt.Chart:
     """Return a horizontal bar chart, largest value on top.
+
+    Both axes are titled: `category_title` defaults to the category column's name.
 
     Example:
         >>> df = pl.DataFrame({"event": ["open", "pay"], "n": [5, 2]})
@@ -212,9 +229,9 @@ def bars(
         .mark_bar(color=PALETTE[0], height={"band": 0.8})
         .encode(
             x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=fmt)),
-            y=alt.Y(f"{category}:N", title=None, sort="-x"),
+            y=alt.Y(f"{category}:N", title=category_title or axis_name(category), sort="-x"),
             tooltip=[
-                alt.Tooltip(f"{category}:N", title=category),
+                alt.Tooltip(f"{category}:N", title=category_title or axis_name(category)),
                 alt.Tooltip(f"{value}:Q", title=value_title, format=fmt),
             ],
         )

@@ -108,7 +108,7 @@ def waterfall_chart(frame: pl.DataFrame, *, title: str, unit: str = "count") -> 
         .mark_bar()
         .encode(
             x=alt.X(
-                "label:N", sort=alt.SortField("order"), title=None, axis=alt.Axis(labelAngle=-30)
+                "label:N", sort=alt.SortField("order"), title="Step", axis=alt.Axis(labelAngle=-30)
             ),
             y=alt.Y("start:Q", title="Value", axis=alt.Axis(format=fmt)),
             y2="end:Q",
@@ -153,11 +153,28 @@ def sparklines_chart(history: pl.DataFrame, *, columns: int = 2) -> alt.FacetCha
     base = alt.Chart(data).encode(
         x=alt.X(
             "period_start:T",
-            title=None,
+            title="Period",
             axis=alt.Axis(format="%b %y", labelAngle=0, tickCount=3),
             scale=alt.Scale(padding=4),
         ),
-        y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False), axis=alt.Axis(tickCount=3)),
+        # The y title sits level above the axis, not rotated beside it: beside it, two
+        # columns of sparklines no longer fit a 390 px screen.
+        y=alt.Y(
+            "value:Q",
+            scale=alt.Scale(zero=False),
+            axis=alt.Axis(
+                tickCount=3,
+                title="Value",
+                titleAngle=0,
+                titleAlign="left",
+                titleBaseline="bottom",
+                titleX=0,
+                titleY=-6,
+                titleFontSize=10,
+                titleFontWeight="normal",
+                titleColor=NEUTRAL,
+            ),
+        ),
         tooltip=[
             alt.Tooltip("label:N", title="Driver"),
             alt.Tooltip("period_start:T", title="Period starting"),
@@ -204,7 +221,7 @@ def segment_chart(frame: pl.DataFrame, *, label: str, unit: str = "count") -> al
         .mark_bar(color=PALETTE[0])
         .encode(
             x=alt.X("value:Q", title=label, axis=alt.Axis(format=fmt)),
-            y=alt.Y("segment:N", title=None, sort="-x"),
+            y=alt.Y("segment:N", title="Segment", sort="-x"),
             tooltip=[
                 alt.Tooltip("segment:N", title="Segment"),
                 alt.Tooltip("value:Q", title="This period", format=fmt),

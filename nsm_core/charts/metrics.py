@@ -71,7 +71,8 @@ def both_ways_chart(data: pl.DataFrame, name: str, unit: str) -> alt.Chart:
             ],
         )
     )
-    return titled(chart, f"{name}: old and new definition on the same events")
+    # The metric's name can be long: it goes in the subtitle, which wraps, not the title.
+    return titled(chart, "Old and new definition", f"{name}, recomputed on the same events")
 
 
 def lift_chart(data: pl.DataFrame) -> alt.LayerChart:
@@ -92,7 +93,7 @@ def lift_chart(data: pl.DataFrame) -> alt.LayerChart:
         >>> lift_chart(df).to_dict()["title"]["text"]
         'Does doing it early lead retention?'
     """
-    base = alt.Chart(data).encode(y=alt.Y("candidate:N", title=None, sort=None))
+    base = alt.Chart(data).encode(y=alt.Y("candidate:N", title="Candidate", sort=None))
     tooltip = [
         alt.Tooltip("candidate:N", title="Candidate"),
         alt.Tooltip("adjusted_lift_pp:Q", title="Adjusted lift (pp)", format="+.1f"),

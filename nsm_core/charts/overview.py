@@ -84,4 +84,5 @@ def top_events_chart(catalog: pl.DataFrame, n: int = 15) -> alt.Chart:
         value="users",
         title="Top events by users",
         value_title="Users who did it",
+        category_title="Event",
     )

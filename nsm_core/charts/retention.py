@@ -134,7 +134,7 @@ def heatmap(
     )
     y = alt.Y(
         "cohort:O",
-        title=None,
+        title=f"{period.capitalize()} joined",
         timeUnit="yearmonthdate",
         axis=alt.Axis(format="%-d %b %Y", labelOverlap="parity"),
     )
@@ -378,7 +378,7 @@ def stickiness_chart(daily: pl.DataFrame) -> alt.Chart:
         alt.Chart(long)
         .mark_line()
         .encode(
-            x=alt.X("date:T", title=None),
+            x=alt.X("date:T", title="Day"),
             y=alt.Y("value:Q", title="Share of monthly active users", axis=alt.Axis(format=".0%")),
             color=alt.Color("ratio:N", title="Ratio", scale=colour_scale()),
             tooltip=[

@@ -40,10 +40,11 @@ UNEXPLAINED: Final = "unexplained"
 
 @dataclass(frozen=True, slots=True)
 class Lifecycle:
-    """Users (or accounts) in one lifecycle state of an activity, per period (SEMANTICS §3).
+    """Users (or accounts) in one lifecycle state of an activity, per period.
 
     The activity is the rows `of` counts (its events, filters, exclusions and entity);
-    new + retained + resurrected = the distinct users doing it in the period.
+    new + retained + resurrected = the distinct users doing it in the period
+    (docs/definitions/retention.md#lifecycle-states).
     """
 
     state: State

@@ -114,7 +114,7 @@ def _plan(source: Any, opts: _Options) -> _Plan:
     return _Plan(file.name, frame, checked, spec, notes, read.table, read.text)
 
 
-def load_events(  # noqa: PLR0913 - the public signature of DESIGN.md
+def load_events(  # noqa: PLR0913 - the public signature (docs/architecture.md#public-api)
     source: Any,
     *,
     format: str | None = None,  # noqa: A002

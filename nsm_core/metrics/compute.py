@@ -1,8 +1,9 @@
 """compute_metric: the time series of a MetricSpec, as one lazy polars plan.
 
-Stage 1 (DESIGN.md): exclusions, the counted rows and the per-period aggregate are lazy
-expressions over integer period numbers (nsm_core/periods.py); the result is collected
-once, at the edge, by `compute_metric`.
+Stage 1 (docs/architecture.md#stage-1-and-stage-2): exclusions, the counted rows and the
+per-period aggregate are lazy expressions over integer period numbers (nsm_core/periods.py);
+the result is collected once, at the edge, by `compute_metric`. The aggregations are
+defined in docs/definitions/metrics.md#aggregations.
 """
 
 from collections.abc import Iterable

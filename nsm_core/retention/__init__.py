@@ -1,6 +1,6 @@
 """Retention: cohort retention, lifecycle (growth accounting), stickiness, penny gap.
 
-Definitions follow SEMANTICS.md §1–5; each module's docstring states its formulas.
+Definitions: docs/definitions/retention.md; each module's docstring states its formulas.
 Stage 1 (every event, lazy): `retention_table` / `cohort_retention`, `lifecycle`,
 `daily_stickiness`, `power_users`, `penny_users`. Stage 2 (collected, small):
 `summarize`, `compare_cohorts`, `penny_table` and the caption functions.

@@ -1,4 +1,4 @@
-"""Cohort retention: the cohort × period table (SEMANTICS.md §1–2, DESIGN.md public API).
+"""Cohort retention: the cohort × period table (docs/definitions/retention.md#cohort).
 
 Notation: t0(u) = the user's first start event; cohort c = calendar period of t0; T_end =
 the last timestamp of the data; Δ = 24 h, 7 d or 30 d (anchor "user") or one calendar
@@ -294,7 +294,7 @@ def retention_table(events: FrameT, spec: RetentionSpec) -> FrameT:
     return out if isinstance(events, pl.LazyFrame) else out.collect()
 
 
-def cohort_retention(  # noqa: PLR0913 -- the public signature DESIGN.md fixes
+def cohort_retention(  # noqa: PLR0913 -- the public signature (docs/architecture.md#public-api)
     events: FrameT,
     *,
     period: Period = "week",

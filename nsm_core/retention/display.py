@@ -398,6 +398,13 @@ def penny_action(spec: PennySpec) -> str:
     return "paid" if spec.value_event is None else f"did {spec.value_event!r}"
 
 
+# Where each view's numbers are written out in full.
+DOCS: Final = {
+    "cohorts": "docs/definitions/retention.md#cohort",
+    "lifecycle": "docs/definitions/retention.md#lifecycle-states",
+    "stickiness": "docs/definitions/retention.md#stickiness",
+    "penny": "docs/definitions/retention.md#penny-gap",
+}
 DEFINITIONS: Final = {
     "cohorts": """
 - **Cohort**: the users whose *first* start event fell in the same day, Monday week or month

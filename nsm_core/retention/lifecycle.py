@@ -1,7 +1,7 @@
 """Lifecycle (growth accounting): new, retained, resurrected and dormant users per period.
 
-SEMANTICS.md §3. P_u = calendar periods in which u did the activity event; first_u =
-min P_u over the whole upload (not only a chart window).
+docs/definitions/retention.md#lifecycle-states. P_u = calendar periods in which u did the
+activity event; first_u = min P_u over the whole upload (not only a chart window).
 
 - new(p)         = |{u : p = first_u}|
 - retained(p)    = |{u : p ∈ P_u, p−1 ∈ P_u}|

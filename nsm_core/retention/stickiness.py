@@ -1,4 +1,4 @@
-"""Stickiness: DAU/MAU, WAU/MAU and the power-user curve (SEMANTICS.md §5).
+"""Stickiness: DAU/MAU, WAU/MAU and the power-user curve (docs/definitions/retention.md#stickiness).
 
 - DAU(d) = users active on day d; WAU(d), MAU(d) = users active on any day of
   [d − 6, d] and [d − 29, d]. DAU/MAU = mean over days d of DAU(d) / MAU(d), over the days

@@ -2,7 +2,8 @@
 
 Works on the collected long table of `retention_table` (one row per cohort × period).
 
-- Wilson 95% interval per cell: n = |c|, successes = active_c(k) (SEMANTICS.md §2).
+- Wilson 95% interval per cell: n = |c|, successes = active_c(k)
+  (docs/definitions/retention.md#wilson-interval).
 - Pooled average (Amplitude "All users", PostHog "weighted"): over the cohorts whose cell k
   is complete, R(k) = Σ active_c(k) / Σ |c|, with a pooled Wilson interval; "simple mean"
   = mean of R_c(k) over the same cohorts. Incomplete cells never enter.

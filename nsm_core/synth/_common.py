@@ -1,7 +1,7 @@
 """Shared pieces of the sample generators: the calendar, random helpers, day lives, sessions.
 
 Time inside the generators is Int64 epoch seconds; frames get Datetime("us", "UTC") at the end.
-A user's "own day" d = floor((t - signup) / 24 h), the day index SEMANTICS.md uses.
+A user's "own day" d = floor((t - signup) / 24 h), as in docs/definitions/periods.md#own-days.
 """
 
 from dataclasses import dataclass

@@ -66,7 +66,7 @@ def realized(segment: np.ndarray, retained_user: np.ndarray, ts: np.ndarray) -> 
 
 
 def own_day(ts: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """Return floor((ts - start) / 24 h), the day index of SEMANTICS.md.
+    """Return floor((ts - start) / 24 h), the own day (docs/definitions/periods.md#own-days).
 
     Example:
         >>> own_day(np.array([DAY_S * 8 + 5]), np.array([5])).tolist()

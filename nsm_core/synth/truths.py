@@ -39,7 +39,7 @@ class Moment:
     expected_ate_pp: 100 * mean(p(1) - p(0)), the same without the outcome coin flips.
     att_pp: the ATE over the units that did it.
     naive_lift_pp: 100 * (rate(retained | did it) - rate(retained | did not)), as observed.
-    phi: the observed correlation of the two indicators (SEMANTICS.md section 6).
+    phi: the observed correlation of the two indicators (docs/definitions/moments.md#phi).
     reach: share of eligible units that did it.
     logit_effect: its coefficient in the retention model (0 for proxies and neutral events).
     revenue_ate: true effect on revenue in own days 8..35, currency per unit (None if unset).
@@ -119,7 +119,7 @@ class Discount:
 
 @dataclass(frozen=True, slots=True)
 class Expansion:
-    """Seat expansion and churn of paying accounts (dollar retention, SEMANTICS.md section 4).
+    """Seat expansion and churn of paying accounts (docs/definitions/economics.md#nrr).
 
     nrr_6m = sum of MRR six months after each account's first paid month over the sum of
     MRR in that first month, for accounts first paying in 2025-01..2025-07; grr_6m caps each

@@ -15,6 +15,7 @@ NO_SEGMENT: Final = (
     "No property to split new users by. Add a column such as channel, device or country to "
     "your events to see where new users come from."
 )
+DOCS: Final = "docs/definitions/overview.md"
 DEFINITIONS: Final = """
 - **Active user**: a user with at least one event in the calendar period (UTC).
   Amplitude calls these DAU / WAU / MAU ("Active users"), Mixpanel "Unique users",
