@@ -88,10 +88,11 @@ render.definitions(
 - **NPS** = % promoters (9–10) − % detractors (0–6) over each user's latest answer in the last
   90 days, with a 95% CI from the multinomial variance.
 - **CRR, NRR (DRR), GRR, CAC, LTV, ROI, payback** are the Unit economics page's numbers
-  (SEMANTICS.md §4 and §7) at its default assumptions, read from the same computation.
-  LTV:CAC uses the cohort-curve LTV. Payback counts churn: months of a customer's life until
-  cumulative gross profit per acquired customer reaches CAC ("not within 24 months" when it
-  does not within the LTV horizon), not CAC ÷ monthly gross profit, which assumes no churn.
+  (docs/definitions/economics.md#crr, #nrr, #grr, #cac, #cohort-ltv, #roi) at its default
+  assumptions, read from the same computation. LTV:CAC uses the cohort-curve LTV. Payback counts
+  churn: months of a customer's life until cumulative gross profit per acquired customer reaches
+  CAC ("not within 24 months" when it does not within the LTV horizon), not CAC ÷ monthly gross
+  profit, which assumes no churn.
 - **Guardrails** are kept out of multiple-testing families (as GrowthBook does); refund rate =
   refunded ÷ gross revenue; churn = 1 − retained ÷ paying customers at the start of the month;
   tickets and unsubscribes per 100 monthly active users; margin = (revenue − COGS) ÷ revenue.

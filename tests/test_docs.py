@@ -46,20 +46,11 @@ OUTSIDE = re.compile(r"\.\./shared/|SEMANTICS|DESIGN\.md")
 # removes these entries when applying them.
 OUTSIDE_ALLOWED = frozenset(
     {
-        "app_pages/health.py",
-        "nsm_core/economics/cac.py",
-        "nsm_core/economics/display.py",
-        "nsm_core/economics/formulas.py",
-        "nsm_core/economics/ltv.py",
-        "nsm_core/economics/margins.py",
-        "nsm_core/economics/probabilistic.py",
-        "nsm_core/economics/tables.py",
         "nsm_core/moments/__init__.py",
         "nsm_core/moments/candidates.py",
         "nsm_core/moments/discover.py",
         "nsm_core/moments/estimate.py",
         "nsm_core/moments/scores.py",
-        "nsm_core/scenarios/__init__.py",
         "nsm_core/workshop/checks.py",
     }
 )

@@ -1,4 +1,4 @@
-"""CAC by channel and month, marketing ROI and customer ROI (SEMANTICS.md §7).
+"""CAC by channel and month, marketing ROI and customer ROI (docs/definitions/economics.md#cac).
 
 New paying customers are counted in the month of their first payment, under their
 first-touch channel; spend comes from the spend table (month, channel, ad_spend).

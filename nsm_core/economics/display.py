@@ -55,11 +55,12 @@ DEFINITIONS: Final = """
   first payment, under the channel of their first event (first touch).
 - **CAC** = ad spend ÷ new paying customers, per channel and month (Mixpanel's revenue
   analytics recipe). Amplitude and PostHog have no built-in CAC.
-- **LTV, three ways** (SEMANTICS.md §7): *formula* ARPA × gross margin ÷ monthly revenue
-  churn (PostHog uses ARPU ÷ churn, without margin); *cohort curve*: cumulative gross profit
-  per acquired customer by month of life (Amplitude N-day LTV, Mixpanel "on or before"
-  retention with a property sum), extrapolated with a fitted decay; *model*: BG/NBD ×
-  Gamma-Gamma (lifetimes, PyMC-Marketing), monthly discount rate as set above.
+- **LTV, three ways** (docs/definitions/economics.md#ltv-formula): *formula* ARPA × gross
+  margin ÷ monthly revenue churn (PostHog uses ARPU ÷ churn, without margin); *cohort
+  curve*: cumulative gross profit per acquired customer by month of life (Amplitude N-day
+  LTV, Mixpanel "on or before" retention with a property sum), extrapolated with a fitted
+  decay; *model*: BG/NBD × Gamma-Gamma (lifetimes, PyMC-Marketing), monthly discount rate as
+  set above.
 - **LTV:CAC** = the LTV chosen under *LTV used for LTV:CAC* (cohort curve by default; the
   label names it) ÷ blended CAC. Health uses the cohort-curve LTV.
 - **Payback** (the headline, also on Health): months of a customer's life until cumulative

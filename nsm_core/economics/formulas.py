@@ -1,4 +1,6 @@
-"""The unit-economics formulas as plain scalar functions (SEMANTICS.md §4 and §7).
+"""The unit-economics formulas as plain scalar functions.
+
+Definitions: docs/definitions/economics.md#revenue-lifecycle.
 
 For pages and modules (Scenarios, Health) that already hold the totals and need the number;
 each returns None when its denominator is zero or missing, never inf or NaN.

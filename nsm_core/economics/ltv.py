@@ -1,4 +1,6 @@
-"""LTV by formula and by observed cohorts, and LTV:CAC (SEMANTICS.md §7); payback is payback.py.
+"""LTV by formula and by observed cohorts, and LTV:CAC; payback is payback.py.
+
+Definitions: docs/definitions/economics.md#ltv-formula.
 
 Every LTV is an `LTVEstimate`: value, a 95% bootstrap interval over customers, the number of
 customers behind it, the method's name, its formula and its assumptions in words.
@@ -172,8 +174,8 @@ def cohort_ltv(table: np.ndarray, spec: EconomicsSpec) -> tuple[LTVEstimate, pl.
     """Return the cohort-observed LTV and its curve by age (months since first payment).
 
     table = `age_table(...)`. g(k) = Σ gross profit at age k ÷ customers at risk at age k
-    (pooled over cohorts old enough, SEMANTICS.md §2); ages with ≥ spec.min_customers
-    customers at risk are observed, later ones come from the fitted decay curve.
+    (pooled over cohorts old enough, docs/definitions/retention.md#pooled-average); ages with ≥
+    spec.min_customers customers at risk are observed, later ones come from the fitted decay curve.
     LTV = Σ_{k<H} g(k)/(1+d)^k.
     Curve columns: age, customers, observed, projected, cumulative (undiscounted).
 

@@ -1,9 +1,9 @@
 """Margins and revenue retention from the customer-month table (stage 2).
 
-Revenue lifecycle per SEMANTICS.md §4: m0 = a customer's revenue in the previous calendar
-month, m1 = this month (net of refunds, floored at 0). New: m0 = 0 < m1, first paying month;
-reactivation: m0 = 0 < m1, paid before; expansion m1 - m0 when m1 > m0 > 0; contraction
-m0 - m1 when 0 < m1 < m0; churn m0 when m1 = 0 < m0.
+Revenue lifecycle per docs/definitions/economics.md#revenue-lifecycle: m0 = a customer's revenue in
+the previous calendar month, m1 = this month (net of refunds, floored at 0). New: m0 = 0 < m1,
+first paying month; reactivation: m0 = 0 < m1, paid before; expansion m1 - m0 when m1 > m0 > 0;
+contraction m0 - m1 when 0 < m1 < m0; churn m0 when m1 = 0 < m0.
 """
 
 from dataclasses import dataclass
@@ -135,7 +135,7 @@ def _sum_where(kind: str, value: pl.Expr) -> pl.Expr:
 
 
 def revenue_movements(rows: pl.DataFrame) -> pl.DataFrame:
-    """Return the revenue lifecycle per month (SEMANTICS.md §4).
+    """Return the revenue lifecycle per month (docs/definitions/economics.md#revenue-lifecycle).
 
     rows(month, m0, m1, kind) -> (month, mrr_start, mrr_end, new, reactivation, expansion,
     contraction, churn, customers_start, customers_end, customers_new, customers_retained);
@@ -176,8 +176,8 @@ def _ratio(num: float, den: float) -> float | None:
 def revenue_retention(movements: pl.DataFrame) -> RevenueRetention:
     """Return CRR, NRR (DRR), GRR, churn and the MRR quick ratio pooled over months.
 
-    CRR = (E - N) / S per SEMANTICS.md §4, where N counts every customer not paying at the
-    start of the month (new and reactivated), so CRR = retained / S.
+    CRR = (E - N) / S per docs/definitions/economics.md#crr, where N counts every customer not
+    paying at the start of the month (new and reactivated), so CRR = retained / S.
 
     Example:
         >>> cm = pl.DataFrame(

@@ -1,4 +1,6 @@
-"""Probabilistic LTV: BG/NBD purchase counts × Gamma-Gamma spend (SEMANTICS.md §7, "model").
+"""Probabilistic LTV: BG/NBD purchase counts × Gamma-Gamma spend.
+
+Definition: docs/definitions/economics.md#model-ltv.
 
 A new customer's value over H months of life (ages k = 0..H-1, as the cohort LTV):
     LTV = GM% · [m̄_1 + E[M] · Σ_k (E[X((k+1)u)] - E[X(k·u)]) / (1+d)^k]

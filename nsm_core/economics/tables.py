@@ -1,8 +1,8 @@
 """Stage 1 of unit economics: events reduced to one row per customer and per customer-month.
 
-Everything after this works on the compact tables built here (DESIGN.md, "One pipeline, two
-stages"). Payments are events with revenue ≠ 0 (refunds are negative payments), or the
-events named by `EconomicsSpec.payment_event`.
+Everything after this works on the compact tables built here
+(docs/architecture.md#stage-1-and-stage-2, "One pipeline, two stages"). Payments are events with
+revenue ≠ 0 (refunds are negative payments), or the events named by `EconomicsSpec.payment_event`.
 """
 
 from dataclasses import dataclass
@@ -38,8 +38,8 @@ class EconomicsSpec:
         gross_margin: gross margin (0-1) to assume when neither events nor the spend table
             carry COGS; None = 100% (revenue LTV), said in the warnings.
         horizon_months: LTV and ROI horizon, in months.
-        discount_rate: monthly discount rate for LTVs over a horizon (SEMANTICS.md §7).
-        curve: decay curve extrapolating the cohort LTV.
+        discount_rate: monthly discount rate for LTVs over a horizon
+        (docs/definitions/economics.md#cohort-ltv). curve: decay curve extrapolating the cohort LTV.
         min_customers: customers at risk a month of life needs to count as observed.
         rfm_unit: time unit of the BG/NBD fit.
         n_boot: bootstrap resamples behind each interval.

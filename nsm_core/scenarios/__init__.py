@@ -1,9 +1,9 @@
 """Revenue scenarios: compare plans with and without high-value moments, and how sure we are.
 
-`compare(scenarios, months)` is the DESIGN.md entry point; `monthly` gives the series,
-`band`, `simulate` and `sensitivity` the uncertainty, `to_json`/`to_token` the sharing;
-`value` says which value per moment is used and where it came from, `base_revenue` what
-the data earn a month today.
+`compare(scenarios, months)` is the published entry point (docs/architecture.md#public-api);
+`monthly` gives the series, `band`, `simulate` and `sensitivity` the uncertainty,
+`to_json`/`to_token` the sharing; `value` says which value per moment is used and where it came
+from, `base_revenue` what the data earn a month today.
 """
 
 from nsm_core.scenarios import value
