@@ -144,7 +144,12 @@ elif view == "cac":
             name="cac by month",
             caption=display.cac_caption(acq),
         )
-        render.chart(charts.roi_chart(acq.by_channel), acq.by_channel, name="roi by channel")
+        render.chart(
+            charts.roi_chart(acq.by_channel),
+            acq.by_channel,
+            name="roi by channel",
+            caption=display.roi_caption(acq.by_channel),
+        )
         render.table(
             display.channel_table(acq.by_channel),
             name="channel roi",
@@ -158,7 +163,12 @@ elif view == "margins":
         name="contribution margin",
         caption=f"COGS from {result.costs.cogs}; discounts from {result.costs.discounts}." + note,
     )
-    render.chart(charts.cohort_margin_chart(result.cohorts), result.cohorts, name="cohort margin")
+    render.chart(
+        charts.cohort_margin_chart(result.cohorts),
+        result.cohorts,
+        name="cohort margin",
+        caption=display.cohort_margin_caption(result.cohorts),
+    )
     share = fmt.pct(result.recurring.share, 1)
     st.caption(f"Recurring revenue: {share} of all revenue ({result.recurring.rule}).{note}")
 elif view == "retention":
@@ -178,7 +188,9 @@ else:
     st.caption(display.model_caption(result.model, customers, spec.rfm_unit) + note)
     render.table(display.model_table(result.model), name="customer model parameters")
     bins = display.p_alive_bins(customers)
-    render.chart(charts.p_alive_chart(bins), bins, name="p alive")
+    render.chart(
+        charts.p_alive_chart(bins), bins, name="p alive", caption=display.p_alive_caption(bins)
+    )
     render.table(
         display.top_customers(customers),
         name="customers by predicted value",

@@ -260,10 +260,6 @@ CHARTS_ALLOWED: dict[str, frozenset[str]] = {
     "Adjusted lift by segment": frozenset({"no y axis title"}),
     "Who reaches each moment, by week of first visit": frozenset({LONG}),
     "Outcome of achievers vs the rest, by week of first visit": frozenset({LONG}),
-    "What moves the outcome most": frozenset({"no y axis title"}),
-    "Marketing ROI by channel": frozenset({NO_CAPTION}),
-    "Contribution margin per customer by acquisition cohort": frozenset({LONG, NO_CAPTION}),
-    "How likely each customer is to still be active (BG/NBD)": frozenset({LONG, NO_CAPTION}),
 }
 
 

@@ -201,7 +201,7 @@ def test_p_alive_chart_sends_bins_not_one_row_per_customer():
         for c in at.get("vega_lite_chart")
         for d in c.proto.datasets
     }
-    assert rows["How likely each customer is to still be active (BG/NBD)"] == 20
+    assert rows["Customers still active (BG/NBD)"] == 20
 
 
 @pytest.mark.sweep

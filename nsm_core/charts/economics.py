@@ -218,7 +218,9 @@ def cohort_margin_chart(cohorts: pl.DataFrame) -> alt.Chart:
             ],
         )
     )
-    return titled(chart, "Contribution margin per customer by acquisition cohort")
+    return titled(
+        chart, "Margin per customer, by cohort", "Contribution per acquired customer; red: a loss"
+    )
 
 
 def p_alive_chart(bins: pl.DataFrame) -> alt.Chart:
@@ -251,4 +253,4 @@ def p_alive_chart(bins: pl.DataFrame) -> alt.Chart:
             ],
         )
     )
-    return titled(chart, "How likely each customer is to still be active (BG/NBD)")
+    return titled(chart, "Customers still active (BG/NBD)", "Each customer's P(alive), binned")

@@ -131,7 +131,7 @@ def tornado_chart(data: pl.DataFrame, outcome: str) -> alt.LayerChart:
             for side, name in _ENDS.items()
         ]
     )
-    y = alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=260))
+    y = alt.Y("label:N", title="Input", sort=order, axis=alt.Axis(labelLimit=260))
     bars = (
         alt.Chart(long)
         .mark_bar()

@@ -433,6 +433,63 @@ def months_table(months: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def roi_caption(by_channel: pl.DataFrame) -> str:
+    """Return the channels' marketing ROI in words: the best and the worst.
+
+    Example:
+        >>> df = pl.DataFrame({"channel": ["ads", "seo"], "marketing_roi": [-0.2, 1.5]})
+        >>> roi_caption(df)
+        'seo returned the most: +150% on its spend; ads the least: -20% (below 0: it cost more than it brought in).'
+    """  # noqa: E501 - a doctest's expected output is one line
+    known = by_channel.filter(pl.col("marketing_roi").is_not_null()).sort("marketing_roi")
+    if known.is_empty():
+        return "No channel has both spend and revenue yet."
+    best, worst = known.row(-1, named=True), known.row(0, named=True)
+    text = f"{best['channel']} returned the most: {best['marketing_roi']:+.0%} on its spend"
+    if known.height == 1:
+        return text + "."
+    loss = " (below 0: it cost more than it brought in)" if worst["marketing_roi"] < 0 else ""
+    return text + f"; {worst['channel']} the least: {worst['marketing_roi']:+.0%}{loss}."
+
+
+def cohort_margin_caption(cohorts: pl.DataFrame) -> str:
+    """Return the acquisition cohorts' contribution per customer in words.
+
+    Example:
+        >>> from datetime import date
+        >>> df = pl.DataFrame(
+        ...     {"cohort": [date(2024, 1, 1), date(2024, 2, 1)], "per_customer": [-3.0, 5.0]}
+        ... )
+        >>> cohort_margin_caption(df)
+        '1 of 2 acquisition cohorts lost money per customer; the best, Feb 2024, made $5.00 each.'
+    """
+    if cohorts.is_empty():
+        return "No acquisition cohort yet."
+    losing = cohorts.filter(pl.col("per_customer") < 0).height
+    best = cohorts.sort("per_customer").row(-1, named=True)
+    return (
+        f"{losing} of {cohorts.height} acquisition cohorts lost money per customer; the best, "
+        f"{best['cohort']:%b %Y}, made {fmt.money(best['per_customer'])} each."
+    )
+
+
+def p_alive_caption(bins: pl.DataFrame) -> str:
+    """Return how many customers the model thinks are still active, in words.
+
+    Example:
+        >>> b = pl.DataFrame({"p_from": [0.0, 0.5], "p_to": [0.5, 1.0], "customers": [3, 1]})
+        >>> p_alive_caption(b)
+        '1 of 4 customers (25%) are more likely than not still active (P(alive) ≥ 50%).'
+    """
+    total = bins["customers"].sum()
+    alive = bins.filter(pl.col("p_from") >= 0.5)["customers"].sum()
+    share = fmt.pct(alive / total if total else 0)
+    return (
+        f"{fmt.count(alive)} of {fmt.count(total)} customers ({share}) are more likely than "
+        "not still active (P(alive) ≥ 50%)."
+    )
+
+
 def p_alive_bins(customers: pl.DataFrame, bins: int = 20) -> pl.DataFrame:
     """Return the P(alive) histogram: (p_from, p_to, customers), every bin, empty ones too.
 
